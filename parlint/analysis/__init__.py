@@ -1,0 +1,1 @@
+"""The dependency and effect model of async code, as libcst metadata providers."""

@@ -1,0 +1,387 @@
+"""One engine behind every front end: decode, parse once, run every selected rule in one batched
+traversal over shared analysis facts, and return plain values.
+
+`lint_source(source, path, config)` is what the CLI, the flake8 plugin, pre-commit and the fixer
+all call. Nothing here raises for bad input: an unreadable, undecodable or unparsable file is a
+PAR000 finding, a crashing rule a PAR999 finding, and the other rules' findings are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import fnmatch
+import io
+import re
+import tokenize
+import traceback
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from parlint import noqa
+from parlint.config import Config
+from parlint.registry import all_rules, matches
+from parlint.rules.base import FixSpec, Replacement, Report, Rule, RuleContext
+from parlint.types import Edit, FileResult, Finding, Fix, Position, Span
+
+PARSE_ERROR = ("PAR000", "parse-error")
+INTERNAL_ERROR = ("PAR999", "internal-error")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    source: str
+    encoding: str  # the codec to write the file back with ("utf-8-sig" keeps a BOM)
+
+
+def error_finding(
+    kind: tuple[str, str], path: str, message: str, line: int = 1, column: int = 0
+) -> Finding:
+    code, name = kind
+    pos = Position(max(line, 1), max(column, 0))
+    return Finding(code, name, message, path, Span(pos, pos))
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode source bytes as Python does (PEP 263 cookie, BOM); raises ValueError with why."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # bad or unknown coding cookie
+        raise ValueError(str(exc.msg if hasattr(exc, "msg") else exc)) from None
+    try:
+        codecs.lookup(encoding)
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot decode as {encoding}: {exc}") from None
+    if encoding == "utf-8-sig" and text.startswith("\ufeff"):
+        text = text[1:]
+    return Decoded(text, encoding)
+
+
+def read_source(path: str) -> Decoded | Finding:
+    """Read and decode a file; a PAR000 finding says why when that is impossible."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except IsADirectoryError:
+        return error_finding(PARSE_ERROR, path, "cannot read file: is a directory")
+    except OSError as exc:
+        return error_finding(PARSE_ERROR, path, f"cannot read file: {exc.strerror or exc}")
+    try:
+        return decode(data)
+    except ValueError as exc:
+        return error_finding(PARSE_ERROR, path, f"cannot decode file: {exc}")
+
+
+def may_have_findings(source: str) -> bool:
+    """Cheap pre-filter: code without `async` or `await` has nothing for any rule."""
+    return "async" in source or "await" in source
+
+
+_PARSER_PREFIX = re.compile(r"^(parser error: )?(error at \d+:\d+: )?")
+
+
+def parse(source: str, path: str) -> cst.Module | Finding:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        message = exc.message.strip().splitlines()[0] if exc.message.strip() else "syntax error"
+        message = _PARSER_PREFIX.sub("", message) or "syntax error"
+        return error_finding(
+            PARSE_ERROR, path, f"cannot parse: {message}", exc.raw_line, exc.raw_column
+        )
+    except RecursionError:
+        return error_finding(PARSE_ERROR, path, "cannot parse: code nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - libcst's native parser raises assorted errors
+        return error_finding(PARSE_ERROR, path, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def rules_for(path: str, config: Config) -> list[type[Rule]]:
+    """The rule classes enabled for `path`: selection minus its per-file ignores."""
+    codes = config.enabled_codes()
+    ignored = per_file_ignored(path, config)
+    return [
+        rule
+        for code, rule in all_rules().items()
+        if code in codes and rule.visits and not matches(code, ignored)
+    ]
+
+
+def per_file_ignored(path: str, config: Config) -> tuple[str, ...]:
+    posix = PurePosixPath(path.replace("\\", "/")).as_posix()
+    name = posix.rsplit("/", 1)[-1]
+    ignored: list[str] = []
+    for pattern, codes in config.per_file_ignores:
+        if fnmatch.fnmatchcase(posix, pattern) or fnmatch.fnmatchcase(name, pattern):
+            ignored.extend(codes)
+    return tuple(ignored)
+
+
+def code_enabled(kind: tuple[str, str], path: str, config: Config) -> bool:
+    code = kind[0]
+    return code in config.enabled_codes() and not matches(code, per_file_ignored(path, config))
+
+
+def lint_source(
+    source: str, path: str, config: Config, *, respect_noqa: bool = True
+) -> FileResult:
+    """Every finding for one file's source text (already decoded)."""
+    return analyse(source, path, config, respect_noqa=respect_noqa).result
+
+
+@dataclass
+class Analysis:
+    """What one engine pass produced: the parsed module (when it parsed) and the result."""
+
+    module: cst.Module | None
+    result: FileResult
+
+
+def analyse(
+    source: str,
+    path: str,
+    config: Config,
+    *,
+    respect_noqa: bool = True,
+    rule_classes: Sequence[type[Rule]] | None = None,
+) -> Analysis:
+    if respect_noqa and noqa.file_is_suppressed(source):
+        return Analysis(None, FileResult(path))
+    if not may_have_findings(source):
+        return Analysis(None, FileResult(path))
+    parsed = parse(source, path)
+    if isinstance(parsed, Finding):
+        findings = (parsed,) if code_enabled(PARSE_ERROR, path, config) else ()
+        return Analysis(None, FileResult(path, findings, error=parsed.message))
+    module = parsed
+    classes = list(rules_for(path, config) if rule_classes is None else rule_classes)
+    findings, tracebacks = run_rules(module, source, path, config, classes)
+    if respect_noqa:
+        lines = split_lines(source)
+        findings = [f for f in findings if not _suppressed(f, lines)]
+    findings.sort(key=Finding.sort_key)
+    return Analysis(module, FileResult(path, tuple(findings), tracebacks=tuple(tracebacks)))
+
+
+def _suppressed(finding: Finding, lines: list[str]) -> bool:
+    index = finding.line - 1
+    return 0 <= index < len(lines) and noqa.is_suppressed(finding.code, lines[index])
+
+
+def run_rules(
+    module: cst.Module,
+    source: str,
+    path: str,
+    config: Config,
+    classes: Iterable[type[Rule]],
+) -> tuple[list[Finding], list[str]]:
+    """One batched traversal of every rule; crashes become PAR999 findings."""
+    classes = list(classes)
+    if not classes:
+        return [], []
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True, cache=_ConfigForEveryProvider(config))
+    context = RuleContext(path=path, source=source, module=module, wrapper=wrapper, config=config)
+    rules = [cls(context) for cls in classes]
+    findings: list[Finding] = []
+    tracebacks: list[str] = []
+    try:
+        wrapper.visit_batched(rules)
+    except Exception as exc:  # noqa: BLE001 - a metadata provider failed: every rule is lost
+        tb = traceback.format_exc()
+        for rule in rules:
+            if rule.crash is None:
+                rule.crash, rule.crash_traceback = exc, tb
+    except RecursionError as exc:
+        for rule in rules:
+            if rule.crash is None:
+                rule.crash, rule.crash_traceback = exc, "RecursionError: code nested too deeply"
+    reports = [(rule, report) for rule in rules if rule.crash is None for report in rule.reports]
+    positions = _positions(wrapper) if reports else {}
+    for rule, report in reports:
+        try:
+            findings.append(to_finding(rule, report, path, module, positions))
+        except Exception as exc:  # noqa: BLE001 - building the fix failed: report, keep going
+            rule.crash, rule.crash_traceback = exc, traceback.format_exc()
+    for rule in rules:
+        if rule.crash is not None and code_enabled(INTERNAL_ERROR, path, config):
+            findings = [f for f in findings if f.code != rule.code]
+            findings.append(
+                error_finding(
+                    INTERNAL_ERROR,
+                    path,
+                    f"internal error in {rule.code}: {type(rule.crash).__name__}: {rule.crash}",
+                )
+            )
+            tracebacks.append(f"{rule.code} on {path}:\n{rule.crash_traceback}")
+    return findings, tracebacks
+
+
+class _ConfigForEveryProvider(Mapping):
+    """libcst hands `cache[P]` to every provider P that sets `gen_cache`: ours take the config."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def __getitem__(self, key: object) -> Config:
+        return self.config
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _positions(wrapper: MetadataWrapper) -> dict:
+    try:
+        return dict(wrapper.resolve(PositionProvider))
+    except RecursionError:
+        return {}
+
+
+def to_finding(
+    rule: Rule, report: Report, path: str, module: cst.Module, positions: dict
+) -> Finding:
+    code_range = positions.get(report.node)
+    if code_range is None:
+        span = Span(Position(1, 0), Position(1, 0))
+    else:
+        span = Span(
+            Position(code_range.start.line, code_range.start.column),
+            Position(code_range.end.line, code_range.end.column),
+        )
+    fix = spec_to_fix(module, report.fix) if report.fix is not None else None
+    return Finding(rule.code, rule.name, report.message, path, span, fix)
+
+
+# --- fixes as data -----------------------------------------------------------------------
+
+
+class _Replacer(cst.CSTTransformer):
+    """Apply `Replacement`s by node identity, including runs of sibling statements."""
+
+    def __init__(self, replacements: Sequence[Replacement]) -> None:
+        super().__init__()
+        self.single = {id(r.old): r for r in replacements if r.last is None}
+        self.runs = {id(r.old): r for r in replacements if r.last is not None}
+        self.done: set[int] = set()
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        if self.runs:
+            updated = self._replace_runs(original, updated)
+        replacement = self.single.get(id(original))
+        if replacement is None:
+            return updated
+        self.done.add(id(original))
+        new = replacement.new
+        if isinstance(new, cst.CSTNode):
+            return new
+        if not new:
+            return cst.RemovalSentinel.REMOVE
+        return cst.FlattenSentinel(list(new))
+
+    def _replace_runs(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+        body = getattr(original, "body", None)
+        if not isinstance(body, (tuple, list)):
+            return updated
+        index = {id(child): i for i, child in enumerate(body)}
+        new_body = list(getattr(updated, "body"))
+        changed = False
+        # Replace from the end so that earlier indices stay valid.
+        for key in sorted((k for k in self.runs if k in index), key=lambda k: -index[k]):
+            run = self.runs[key]
+            assert run.last is not None
+            start, end = index[key], index.get(id(run.last))
+            if end is None or end < start:
+                raise ValueError("a statement run's last node is not a later sibling")
+            new = [run.new] if isinstance(run.new, cst.CSTNode) else list(run.new)
+            new_body[start : end + 1] = new
+            self.done.add(key)
+            changed = True
+        return updated.with_changes(body=new_body) if changed else updated
+
+
+def replaced_code(module: cst.Module, replacements: Sequence[Replacement]) -> str:
+    replacer = _Replacer(replacements)
+    new_module = module.visit(replacer)
+    missing = len(replacements) - len(replacer.done)
+    if missing:
+        raise ValueError(f"{missing} replacement(s) did not find their node")
+    assert isinstance(new_module, cst.Module)
+    return new_module.code
+
+
+def text_edits(old: str, new: str) -> tuple[Edit, ...]:
+    """The smallest whole-line edits that turn `old` into `new`."""
+    old_lines = split_lines(old, keepends=True)
+    new_lines = split_lines(new, keepends=True)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    edits = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        edits.append(
+            Edit(Span(Position(i1 + 1, 0), Position(i2 + 1, 0)), "".join(new_lines[j1:j2]))
+        )
+    return tuple(edits)
+
+
+def spec_to_fix(module: cst.Module, spec: FixSpec) -> Fix:
+    edits: tuple[Edit, ...] = ()
+    if spec.replacements:
+        edits = text_edits(module.code, replaced_code(module, spec.replacements))
+    return Fix(spec.message, spec.safety, edits, tuple(spec.imports))
+
+
+def apply_edits(source: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits (positions in `source`); raises ValueError on overlap."""
+    starts = _line_starts(source)
+
+    def offset(pos: Position) -> int:
+        if pos.line - 1 >= len(starts):
+            return len(source)
+        return min(starts[pos.line - 1] + pos.column, len(source))
+
+    ordered = sorted(((offset(e.span.start), offset(e.span.end), e.content) for e in edits))
+    out: list[str] = []
+    cursor = 0
+    for start, end, content in ordered:
+        if start < cursor:
+            raise ValueError("overlapping edits")
+        out.append(source[cursor:start])
+        out.append(content)
+        cursor = end
+    out.append(source[cursor:])
+    return "".join(out)
+
+
+def _line_starts(source: str) -> list[int]:
+    starts = [0]
+    for i, line in enumerate(split_lines(source, keepends=True)):
+        starts.append(starts[i] + len(line))
+    return starts
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(source: str, keepends: bool = False) -> list[str]:
+    """Lines as Python's tokenizer (and libcst) count them: only \\n, \\r\\n and \\r end one.
+
+    (`str.splitlines` also splits at form feeds and other separators, which would shift every
+    position after them.)
+    """
+    if not keepends:
+        return _NEWLINE.split(source) if source else []
+    lines: list[str] = []
+    cursor = 0
+    for match in _NEWLINE.finditer(source):
+        lines.append(source[cursor : match.end()])
+        cursor = match.end()
+    if cursor < len(source):
+        lines.append(source[cursor:])
+    return lines

@@ -1,0 +1,131 @@
+"""Code -> rule class. Every module in `parlint/rules/` named `parNNN_*.py` holds one rule."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib
+import pkgutil
+from typing import Iterable
+
+import parlint.rules
+from parlint.rules.base import Rule
+from parlint.types import Option
+
+# Codes that the engine emits itself rather than a visitor: they are documented rules too.
+ERROR_CODES = ("PAR000", "PAR999")
+
+
+class UnknownCode(ValueError):
+    """A selector that matches no rule code, with a suggestion."""
+
+    def __init__(self, selector: str, suggestion: str | None) -> None:
+        hint = f" (did you mean {suggestion}?)" if suggestion else ""
+        super().__init__(f"unknown rule code or prefix {selector!r}{hint}")
+        self.selector = selector
+        self.suggestion = suggestion
+
+
+@functools.lru_cache(maxsize=None)
+def _load() -> dict[str, type[Rule]]:
+    rules: dict[str, type[Rule]] = {}
+    for info in pkgutil.iter_modules(parlint.rules.__path__):
+        if not info.name.startswith("par"):
+            continue
+        module = importlib.import_module(f"parlint.rules.{info.name}")
+        found = [
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and obj.code
+            and obj.__module__ == module.__name__
+        ]
+        if len(found) != 1:
+            raise RuntimeError(f"{module.__name__} must define exactly one rule, found {len(found)}")
+        rule = found[0]
+        if rule.code in rules:
+            raise RuntimeError(f"duplicate rule code {rule.code}")
+        rules[rule.code] = rule
+    return dict(sorted(rules.items()))
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    return _load()
+
+
+def get_rule(code: str) -> type[Rule]:
+    rules = _load()
+    if code not in rules:
+        raise UnknownCode(code, _suggest(code))
+    return rules[code]
+
+
+def all_codes() -> tuple[str, ...]:
+    return tuple(_load())
+
+
+def _suggest(selector: str) -> str | None:
+    matches = difflib.get_close_matches(selector.upper(), list(_load()) + ["ALL"], n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def check_selector(selector: str) -> str:
+    """Return the normalised selector, or raise UnknownCode."""
+    normal = selector.strip().upper()
+    if normal == "ALL" or (normal.startswith("PAR") and any(c.startswith(normal) for c in _load())):
+        return normal
+    raise UnknownCode(selector, _suggest(selector))
+
+
+def matches(code: str, selectors: Iterable[str]) -> bool:
+    return any(sel == "ALL" or code.startswith(sel) for sel in selectors)
+
+
+def _specificity(code: str, selectors: Iterable[str]) -> int:
+    """Length of the longest selector matching `code` (ALL counts as 0), -1 when none does."""
+    best = -1
+    for sel in selectors:
+        if sel == "ALL":
+            best = max(best, 0)
+        elif code.startswith(sel):
+            best = max(best, len(sel))
+    return best
+
+
+def enabled_codes(
+    select: Iterable[str] | None, extend_select: Iterable[str] = (), ignore: Iterable[str] = ()
+) -> frozenset[str]:
+    """Resolve selectors like ruff: the most specific selector wins, ignore wins a tie.
+
+    With `select` unset, the default set is every rule that is on by default.
+    """
+    select = None if select is None else [check_selector(s) for s in select]
+    extend = [check_selector(s) for s in extend_select]
+    ignore = [check_selector(s) for s in ignore]
+    enabled = set()
+    for code, rule in _load().items():
+        if select is None:
+            on = rule.default_enabled
+            on_spec = 0 if on else -1
+        else:
+            on_spec = _specificity(code, select)
+        on_spec = max(on_spec, _specificity(code, extend))
+        off_spec = _specificity(code, ignore)
+        if on_spec >= 0 and on_spec > off_spec:
+            enabled.add(code)
+    return frozenset(enabled)
+
+
+def declared_options() -> dict[str, Option]:
+    """Every configuration key a rule or the analysis declares, by name."""
+    from parlint.analysis.options import ANALYSIS_OPTIONS
+    from parlint.config import CORE_OPTIONS
+
+    options: dict[str, Option] = {}
+    for option in (*CORE_OPTIONS, *ANALYSIS_OPTIONS):
+        options[option.name] = option
+    for rule in _load().values():
+        for option in rule.options:
+            if option.name in options and options[option.name] != option:
+                raise RuntimeError(f"option {option.name} declared twice with different meanings")
+            options[option.name] = option
+    return options
