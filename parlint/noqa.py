@@ -13,7 +13,7 @@ import re
 
 NOQA_INLINE = re.compile(
     r"# noqa"
-    r"(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?",
+    r"(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
 )
 NOQA_FILE = re.compile(r"^\s*#\s*parlint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
