@@ -1,0 +1,123 @@
+"""`add_noqa`: the pure function behind `parlint check --add-noqa`."""
+
+from __future__ import annotations
+
+import pytest
+
+from parlint.add_noqa import add_noqa, add_noqa_outcome
+from parlint.noqa import is_suppressed
+from parlint.types import Finding, Position, Span
+
+
+def finding(line: int, code: str = "PAR101", column: int = 4) -> Finding:
+    pos = Position(line, column)
+    return Finding(code, "name", "message", "x.py", Span(pos, pos))
+
+
+@pytest.mark.parametrize(
+    ("before", "findings", "after"),
+    [
+        pytest.param(
+            "async def f():\n    a = await x()\n",
+            [finding(2)],
+            "async def f():\n    a = await x()  # noqa: PAR101\n",
+            id="plain line",
+        ),
+        pytest.param(
+            "a = await x()   \n",
+            [finding(1)],
+            "a = await x()  # noqa: PAR101\n",
+            id="trailing whitespace replaced",
+        ),
+        pytest.param(
+            "a = await x()  # noqa: E501\n",
+            [finding(1)],
+            "a = await x()  # noqa: E501, PAR101\n",
+            id="merged into existing noqa codes",
+        ),
+        pytest.param(
+            "a = await x()  # noqa:E501,F401 trailing words\n",
+            [finding(1)],
+            "a = await x()  # noqa: E501, F401, PAR101 trailing words\n",
+            id="merged keeps text after the directive",
+        ),
+        pytest.param(
+            "a = await x()  # the user fetch\n",
+            [finding(1)],
+            "a = await x()  # the user fetch  # noqa: PAR101\n",
+            id="after another comment",
+        ),
+        pytest.param(
+            "a = await x()  # noqa\n",
+            [finding(1)],
+            "a = await x()  # noqa\n",
+            id="bare noqa already covers",
+        ),
+        pytest.param(
+            "a = await x()  # noqa: PAR1\n",
+            [finding(1)],
+            "a = await x()  # noqa: PAR1\n",
+            id="prefix already covers",
+        ),
+        pytest.param(
+            "a = await x()\r\nb = await y()\r\n",
+            [finding(1), finding(2, "PAR102"), finding(2, "PAR201", 8)],
+            "a = await x()  # noqa: PAR101\r\nb = await y()  # noqa: PAR102, PAR201\r\n",
+            id="crlf kept, several codes on one line sorted",
+        ),
+        pytest.param(
+            "a = await x()",
+            [finding(1)],
+            "a = await x()  # noqa: PAR101",
+            id="no final newline",
+        ),
+        pytest.param(
+            "for u in users:\n    await save(u)\n",
+            [finding(1, "PAR102", 0), finding(1, "PAR102", 0)],
+            "for u in users:  # noqa: PAR102\n    await save(u)\n",
+            id="same code twice written once",
+        ),
+    ],
+)
+def test_add_noqa(before: str, findings: list[Finding], after: str) -> None:
+    assert add_noqa(before, findings) == after
+    # Idempotent: a second pass with the same findings changes nothing.
+    assert add_noqa(after, findings) == after
+    # And the result suppresses every finding the way the engine and flake8 match noqa.
+    lines = after.splitlines()
+    assert all(is_suppressed(f.code, lines[f.line - 1]) for f in findings)
+
+
+def test_never_writes_inside_a_multiline_string() -> None:
+    source = 'a = await f("""\n    text\n""")\nb = await g()\n'
+    outcome = add_noqa_outcome(source, [finding(1), finding(2), finding(4)])
+    assert outcome.source == 'a = await f("""\n    text\n""")\nb = await g()  # noqa: PAR101\n'
+    assert [f.line for f in outcome.unplaced] == [1, 2]
+    assert outcome.added == 1
+
+
+def test_never_writes_after_a_backslash_continuation() -> None:
+    source = "a = await f() + \\\n    await g()\n"
+    outcome = add_noqa_outcome(source, [finding(1), finding(2)])
+    assert outcome.source == "a = await f() + \\\n    await g()  # noqa: PAR101\n"
+    assert [f.line for f in outcome.unplaced] == [1]
+
+
+def test_the_closing_line_of_a_multiline_string_takes_the_comment() -> None:
+    source = 'x = """\ntext\n"""\n'
+    assert add_noqa(source, [finding(3)]) == 'x = """\ntext\n"""  # noqa: PAR101\n'
+
+
+def test_untokenizable_source_is_left_alone() -> None:
+    source = 'a = await f("""\n'
+    outcome = add_noqa_outcome(source, [finding(1)])
+    assert outcome.source == source
+    assert outcome.added == 0
+    assert len(outcome.unplaced) == 1
+
+
+def test_a_noqa_inside_a_string_is_not_rewritten() -> None:
+    source = 'a = await log("# noqa: E501")\n'
+    # The line already "contains" a noqa for E501 only (flake8 matches the raw line); the new
+    # directive goes into a real comment, never into the string.
+    assert add_noqa(source, [finding(1)]) == 'a = await log("# noqa: E501")  # noqa: PAR101\n'
