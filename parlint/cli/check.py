@@ -1,0 +1,62 @@
+"""`parlint check [PATHS]...`: lint and report."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from parlint.cli import common
+from parlint.output import format_github, format_json, format_sarif, format_statistics, format_text
+from parlint.runner import sorted_findings
+
+
+@click.command()
+@common.lint_options
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.pass_context
+def check(
+    ctx: click.Context, invocation: common.Invocation, exit_zero: bool, statistics: bool
+) -> None:
+    """Lint PATHS (default: the current directory) and report the findings.
+
+    Exit code: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    """
+    started = time.perf_counter()
+    results, checked = invocation.lint()
+    findings = sorted_findings(results)
+    common.print_tracebacks(invocation, results)
+    invocation.log(f"{checked} file(s) checked in {time.perf_counter() - started:.2f}s")
+    fmt = invocation.output_format
+    if statistics:
+        if fmt == "json":
+            text = format_json_statistics(findings)
+        else:
+            text = format_statistics(findings)
+    elif fmt == "json":
+        text = format_json(findings)
+    elif fmt == "sarif":
+        text = format_sarif(findings, root=invocation.cwd)
+    elif fmt == "github":
+        text = format_github(findings)
+    else:
+        color = invocation.use_color(click.get_text_stream("stdout"))
+        text = format_text(
+            findings, files_checked=checked, color=color, summary=invocation.quiet == 0
+        )
+    invocation.write(text)
+    ctx.exit(common.exit_code(len(findings), exit_zero))
+
+
+def format_json_statistics(findings: list) -> str:
+    import json
+    from collections import Counter
+
+    counts = Counter((f.code, f.name) for f in findings)
+    fixable = {f.code for f in findings if f.fix is not None and f.fix.applicable}
+    rows = [
+        {"code": code, "name": name, "count": count, "fixable": code in fixable}
+        for (code, name), count in sorted(counts.items(), key=lambda i: (-i[1], i[0][0]))
+    ]
+    return json.dumps(rows, indent=2) + "\n"

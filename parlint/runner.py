@@ -1,0 +1,405 @@
+"""Find the files to lint and lint them: in-process for a few, on a process pool for many.
+
+Discovery walks directories for `.py`/`.pyi` files, skipping the configured excludes and what
+`.gitignore` files ignore (matched here with git's rules: nested files, negation, directory-only
+and anchored patterns, `**`). Files named explicitly are always linted unless `force-exclude`.
+Paths are deduplicated and sorted, and results come back in that order, as plain values.
+
+`lint_file` is the one place where a file's result is computed (and where a cache plugs in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol, Sequence
+
+from parlint.config import DEFAULT_EXCLUDES, Config
+from parlint.engine import (
+    INTERNAL_ERROR,
+    PARSE_ERROR,
+    code_enabled,
+    error_finding,
+    lint_source,
+    read_source,
+)
+from parlint.types import FileResult, Finding
+
+SOURCE_SUFFIXES = (".py", ".pyi")
+# Below this many files the pool's start-up costs more than it saves.
+POOL_THRESHOLD = 16
+
+
+class PathNotFound(Exception):
+    """A path named on the command line does not exist."""
+
+
+# --- .gitignore-style patterns -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IgnorePattern:
+    """One line of a .gitignore (or one exclude glob), relative to `base` (absolute, posix)."""
+
+    base: str
+    regex: re.Pattern[str]
+    negate: bool = False
+    dir_only: bool = False
+    text: str = ""
+
+    def matches(self, path: str, is_dir: bool) -> bool:
+        """Whether the absolute posix `path` matches (ignoring negation)."""
+        if self.dir_only and not is_dir:
+            return False
+        if self.base == "/":
+            rel = path.lstrip("/")
+        elif path.startswith(self.base + "/"):
+            rel = path[len(self.base) + 1 :]
+        else:
+            return False
+        return self.regex.fullmatch(rel) is not None
+
+
+def compile_pattern(line: str, base: str) -> IgnorePattern | None:
+    """Compile one .gitignore line; None for blank lines and comments."""
+    text = line.rstrip("\n").rstrip("\r")
+    # Trailing spaces are ignored unless escaped with a backslash.
+    stripped = text.rstrip(" ")
+    if stripped.endswith("\\") and len(text) > len(stripped):
+        stripped += " "
+    text = stripped
+    if not text or text.startswith("#"):
+        return None
+    negate = False
+    if text.startswith("!"):
+        negate, text = True, text[1:]
+    elif text.startswith("\\!") or text.startswith("\\#"):
+        text = text[1:]
+    dir_only = text.endswith("/") and not text.endswith("\\/")
+    text = text.rstrip("/") if dir_only else text
+    if not text:
+        return None
+    # A slash at the start or in the middle anchors the pattern to the .gitignore's directory;
+    # otherwise it matches a name at any depth.
+    anchored = "/" in text
+    text = text.lstrip("/") if text.startswith("/") else text
+    body = _translate(text)
+    regex = body if anchored else f"(?:.*/)?{body}"
+    return IgnorePattern(base.rstrip("/") or "/", re.compile(regex, re.DOTALL), negate, dir_only, line)
+
+
+def _translate(pattern: str) -> str:
+    """A glob in .gitignore syntax as a regular expression over a posix relative path."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern.startswith("**", i) and (i == 0 or pattern[i - 1] == "/"):
+            after = i + 2
+            if after == n:  # "x/**": everything inside; "**" alone: everything
+                out.append(".*")
+                i = after
+                continue
+            if pattern[after] == "/":  # "**/": zero or more directories
+                out.append("(?:.*/)?")
+                i = after + 1
+                continue
+        char = pattern[i]
+        if char == "\\" and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+        elif char == "*":
+            out.append("[^/]*")
+            i += 1
+        elif char == "?":
+            out.append("[^/]")
+            i += 1
+        elif char == "[":
+            j = i + 1
+            if j < n and pattern[j] in "!^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            end = pattern.find("]", j)
+            if end < 0:
+                out.append(re.escape(char))
+                i += 1
+                continue
+            inner = pattern[i + 1 : end]
+            negated = inner[:1] in ("!", "^")
+            if negated:
+                inner = inner[1:]
+            inner = inner.replace("\\", "\\\\")
+            out.append(f"[^/{inner}]" if negated else f"[{inner}]")
+            i = end + 1
+        else:
+            out.append(re.escape(char))
+            i += 1
+    return "".join(out)
+
+
+def parse_ignore_file(path: Path) -> list[IgnorePattern]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    base = path.parent.as_posix()
+    patterns = []
+    for line in text.splitlines():
+        pattern = compile_pattern(line, base)
+        if pattern is not None:
+            patterns.append(pattern)
+    return patterns
+
+
+def is_ignored(patterns: Sequence[IgnorePattern], path: str, is_dir: bool) -> bool:
+    """git's rule: the last pattern that matches decides; a `!pattern` re-includes."""
+    for pattern in reversed(patterns):
+        if pattern.matches(path, is_dir):
+            return not pattern.negate
+    return False
+
+
+def exclude_patterns(config: Config) -> list[IgnorePattern]:
+    """The configured excludes as patterns rooted at the configuration's directory."""
+    base = Path(os.path.abspath(config.root)).as_posix()
+    globs = (*(DEFAULT_EXCLUDES if config.exclude is None else config.exclude), *config.extend_exclude)
+    patterns = []
+    for glob in globs:
+        pattern = compile_pattern(glob.replace("\\", "/"), base)
+        if pattern is not None:
+            # An exclude never re-includes, and a name matches files and directories alike.
+            patterns.append(IgnorePattern(pattern.base, pattern.regex, False, pattern.dir_only, glob))
+    return patterns
+
+
+# --- discovery ----------------------------------------------------------------------------------
+
+
+def _git_top(directory: Path) -> Path | None:
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _inherited_gitignores(directory: Path, root: Path) -> list[IgnorePattern]:
+    """The .gitignore patterns that apply to `directory` from its ancestors: up to the top of
+    the git work tree, or (outside git) up to the configuration root when that is an ancestor."""
+    top = _git_top(directory)
+    if top is None:
+        top = root if (directory == root or root in directory.parents) else directory
+    chain = [d for d in (directory, *directory.parents) if d == top or top in d.parents]
+    patterns: list[IgnorePattern] = []
+    if (top / ".git" / "info" / "exclude").is_file():
+        info = parse_ignore_file(top / ".git" / "info" / "exclude")
+        patterns.extend(IgnorePattern(top.as_posix(), p.regex, p.negate, p.dir_only, p.text) for p in info)
+    for ancestor in reversed(chain[1:]):  # the directory's own file is read by the walk
+        patterns.extend(parse_ignore_file(ancestor / ".gitignore"))
+    return patterns
+
+
+@dataclass
+class _Walk:
+    config: Config
+    excludes: list[IgnorePattern]
+    found: dict[str, str] = field(default_factory=dict)  # absolute -> as shown
+
+    def excluded(self, absolute: str, is_dir: bool) -> bool:
+        return is_ignored(self.excludes, absolute, is_dir)
+
+    def walk(self, directory: Path, ignores: list[IgnorePattern], shown: str) -> None:
+        if self.config.respect_gitignore:
+            ignores = ignores + parse_ignore_file(directory / ".gitignore")
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            absolute = Path(entry.path).as_posix()
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if not is_dir and not is_file:
+                continue
+            if self.excluded(absolute, is_dir):
+                continue
+            if self.config.respect_gitignore and is_ignored(ignores, absolute, is_dir):
+                continue
+            child = entry.name if shown in ("", ".") else f"{shown}/{entry.name}"
+            if is_dir:
+                self.walk(Path(entry.path), ignores, child)
+            elif entry.name.endswith(SOURCE_SUFFIXES):
+                self.found.setdefault(absolute, child)
+
+
+def shown_path(path: Path, cwd: Path) -> str:
+    """A path as parlint prints it: relative to the working directory, posix separators."""
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive
+        return path.as_posix()
+    return Path(rel).as_posix()
+
+
+def forced_out(absolute: Path, config: Config, is_dir: bool) -> bool:
+    """For --force-exclude: whether a path named explicitly is excluded or gitignored, itself
+    or through one of its directories."""
+    excludes = exclude_patterns(config)
+    directory = absolute if is_dir else absolute.parent
+    ignores = (
+        _inherited_gitignores(directory, Path(os.path.abspath(config.root))) + parse_ignore_file(directory / ".gitignore")
+        if config.respect_gitignore
+        else []
+    )
+    candidates = [(absolute, is_dir)] + [(parent, True) for parent in absolute.parents]
+    for candidate, candidate_is_dir in candidates:
+        posix = candidate.as_posix()
+        if is_ignored(excludes, posix, candidate_is_dir) or is_ignored(
+            ignores, posix, candidate_is_dir
+        ):
+            return True
+    return False
+
+
+def discover(
+    paths: Iterable[str], config: Config, *, cwd: str | os.PathLike[str] | None = None
+) -> list[str]:
+    """Every file to lint under `paths`, as shown (relative to `cwd`), deduplicated and sorted.
+
+    Raises PathNotFound for a path that does not exist.
+    """
+    here = Path(os.path.abspath(cwd or os.getcwd()))
+    root = Path(os.path.abspath(here / config.root))
+    walk = _Walk(config, exclude_patterns(config))
+    for path in paths:
+        absolute = Path(os.path.abspath(here / path))
+        if not absolute.exists():
+            raise PathNotFound(f"{path}: no such file or directory")
+        is_dir = absolute.is_dir()
+        if config.force_exclude and forced_out(absolute, config, is_dir):
+            continue
+        if is_dir:
+            inherited = _inherited_gitignores(absolute, root) if config.respect_gitignore else []
+            walk.walk(absolute, inherited, shown_path(absolute, here))
+        else:
+            walk.found.setdefault(absolute.as_posix(), shown_path(absolute, here))
+    return sorted(set(walk.found.values()))
+
+
+def is_stdin_excluded(filename: str, config: Config, cwd: str | None = None) -> bool:
+    """With --force-exclude, `--stdin-filename` is matched like a file named explicitly."""
+    here = Path(os.path.abspath(cwd or os.getcwd()))
+    return config.force_exclude and forced_out(Path(os.path.abspath(here / filename)), config, False)
+
+
+# --- linting ------------------------------------------------------------------------------------
+
+
+class ResultCache(Protocol):
+    """What `lint_file` needs from a cache (parlint/cache.py provides one)."""
+
+    def get(self, path: str, content_hash: str) -> FileResult | None: ...
+
+    def put(self, path: str, content_hash: str, result: FileResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """Everything a worker needs to lint a file; picklable."""
+
+    config: Config
+    respect_noqa: bool = True
+    cache: ResultCache | None = None
+
+
+def content_hash(source: str) -> str:
+    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def lint_file(path: str, settings: LintSettings) -> FileResult:
+    """One file's result: the single place where it is computed (or fetched from the cache).
+
+    Never raises: whatever goes wrong is a PAR000/PAR999 finding in the result.
+    """
+    config = settings.config
+    try:
+        decoded = read_source(path)
+        if isinstance(decoded, Finding):
+            kept = (decoded,) if code_enabled(PARSE_ERROR, path, config) else ()
+            return FileResult(path, kept, error=decoded.message)
+        digest = content_hash(decoded.source) if settings.cache is not None else ""
+        if settings.cache is not None:
+            cached = settings.cache.get(path, digest)
+            if cached is not None:
+                return cached
+        result = lint_source(decoded.source, path, config, respect_noqa=settings.respect_noqa)
+        if settings.cache is not None:
+            settings.cache.put(path, digest, result)
+        return result
+    except Exception as exc:  # noqa: BLE001 - errors are values; the run goes on
+        return _crashed(path, config, exc)
+    except RecursionError as exc:  # pragma: no cover - RecursionError is an Exception
+        return _crashed(path, config, exc)
+
+
+def _crashed(path: str, config: Config, exc: BaseException) -> FileResult:
+    tb = traceback.format_exc()
+    findings: tuple[Finding, ...] = ()
+    if code_enabled(INTERNAL_ERROR, path, config):
+        message = f"internal error in parlint: {type(exc).__name__}: {exc}"
+        findings = (error_finding(INTERNAL_ERROR, path, message),)
+    return FileResult(path, findings, tracebacks=(f"parlint on {path}:\n{tb}",))
+
+
+def lint_stdin(source: str, filename: str, settings: LintSettings) -> FileResult:
+    try:
+        return lint_source(source, filename, settings.config, respect_noqa=settings.respect_noqa)
+    except Exception as exc:  # noqa: BLE001
+        return _crashed(filename, settings.config, exc)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _warm() -> None:
+    """Import and exercise the parser once per worker, before the first real file."""
+    import libcst
+
+    libcst.parse_module("async def _(): await _\n")
+
+
+def lint_files(
+    paths: Sequence[str], settings: LintSettings, *, jobs: int | None = None
+) -> list[FileResult]:
+    """Lint every path; results in the order of `paths`."""
+    jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
+    if jobs == 1 or len(paths) < POOL_THRESHOLD:
+        return [lint_file(path, settings) for path in paths]
+    _warm()  # warm in the parent too: forked workers inherit it
+    workers = min(jobs, len(paths))
+    chunksize = max(1, min(32, len(paths) // (workers * 4)))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_warm) as pool:
+            return list(pool.map(lint_file, paths, [settings] * len(paths), chunksize=chunksize))
+    except (OSError, RuntimeError):  # no processes here (sandbox, broken pool): go on in-process
+        return [lint_file(path, settings) for path in paths]
+
+
+def iter_findings(results: Iterable[FileResult]) -> Iterator[Finding]:
+    for result in results:
+        yield from result.findings
+
+
+def sorted_findings(results: Iterable[FileResult]) -> list[Finding]:
+    return sorted(iter_findings(results), key=Finding.sort_key)
