@@ -45,4 +45,12 @@ class ParseError(Rule):
     summary = "File cannot be read, decoded or parsed"
     visits = False
     VALID = (Valid("async def main():\n    await fetch()\n"),)
-    INVALID = (Invalid("async def main(:\n    await fetch()\n", line=1, column=15),)
+    # libcst reports the error at the first token it cannot use: the start of line 2.
+    INVALID = (
+        Invalid(
+            "async def main(:\n    await fetch()\n",
+            line=2,
+            column=0,
+            message="cannot parse: expected one of ), *, **, NAME",
+        ),
+    )
