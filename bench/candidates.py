@@ -1,0 +1,292 @@
+"""The sampling frame of the labelled evaluation: a naive syntactic scan for candidate sites.
+
+It uses only the stdlib `ast` and knows nothing about dependencies: most of what it finds is
+intentional sequencing, which is the point (the labels say which candidates a careful engineer
+would change). Candidate kinds, by the rule code whose label file they feed:
+
+  PAR101  a run of >= 2 consecutive statements in one block that each await (not in a nested
+          def/lambda/class); the site is the first to the last statement of the run
+  PAR102  a `for` loop whose body awaits (its header line(s)), or a list/set/dict/generator
+          comprehension whose element or conditions await (its line(s)); `async for` excluded
+  PAR201  a gather/wait/as_completed call, or create_task/ensure_future/start_soon/start
+          inside a loop or comprehension
+  PAR202  a gather call with >= 2 positional arguments none of them starred
+  PAR301  a gather call without `return_exceptions=True`
+  PAR302  a gather call with `return_exceptions=True`
+
+Usage:
+  python bench/candidates.py --corpus /work/corpus --summary
+  python bench/candidates.py --corpus DIR --packages homeassistant prefect --code PAR101 \\
+      --sample 40 --seed 20261129
+Output is one JSON object per line: {"file", "line", "end_line", "code", "kind"}, `file`
+relative to the corpus root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+CODES = ("PAR101", "PAR102", "PAR201", "PAR202", "PAR301", "PAR302")
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+SIMPLE_STATEMENTS = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)
+FAN_OUT_WAITS = {"gather", "wait", "as_completed"}
+TASK_SPAWNERS = {"create_task", "ensure_future", "start_soon"}
+
+
+@dataclass(frozen=True, order=True)
+class Candidate:
+    file: str
+    line: int
+    end_line: int
+    code: str
+    kind: str
+
+
+def awaits_in(node: ast.AST) -> bool:
+    """Whether `node` awaits in its own scope (nested defs, lambdas, classes excluded)."""
+    if isinstance(node, ast.Await):
+        return True
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, SCOPES):
+            continue
+        if awaits_in(child):
+            return True
+    return False
+
+
+def awaits_in_body(statements: list[ast.stmt]) -> bool:
+    return any(awaits_in(s) for s in statements)
+
+
+def callee_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def is_fan_out_wait(call: ast.Call) -> bool:
+    name = callee_name(call)
+    if name not in FAN_OUT_WAITS:
+        return False
+    if name == "wait":
+        # `event.wait()`, `cond.wait()`: only asyncio.wait / a bare imported `wait(...)` with args
+        func = call.func
+        module_call = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+            func.value.id in {"asyncio", "aio"}
+        )
+        return bool(call.args) and (module_call or isinstance(func, ast.Name))
+    return True
+
+
+def is_gather(call: ast.Call) -> bool:
+    return callee_name(call) == "gather"
+
+
+def returns_exceptions(call: ast.Call) -> bool:
+    return any(
+        kw.arg == "return_exceptions"
+        and isinstance(kw.value, ast.Constant)
+        and kw.value.value is True
+        for kw in call.keywords
+    )
+
+
+class Scanner(ast.NodeVisitor):
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.found: list[Candidate] = []
+        self.loop_depth = 0
+
+    def add(self, node: ast.AST, code: str, kind: str, end_line: int | None = None) -> None:
+        end = end_line if end_line is not None else getattr(node, "end_lineno", node.lineno)
+        self.found.append(Candidate(self.file, node.lineno, end, code, kind))
+
+    # blocks: runs of consecutive awaiting statements (PAR101)
+    def generic_visit(self, node: ast.AST) -> None:
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                self.scan_block(block)
+        super().generic_visit(node)
+
+    def scan_block(self, block: list[ast.stmt]) -> None:
+        run: list[ast.stmt] = []
+        for statement in [*block, None]:
+            if statement is not None and isinstance(statement, SIMPLE_STATEMENTS) and awaits_in(
+                statement
+            ):
+                run.append(statement)
+                continue
+            if len(run) >= 2:
+                self.add(run[0], "PAR101", f"await-run-{len(run)}", run[-1].end_lineno)
+            run = []
+
+    # loops (PAR102) and the loop context of task spawners (PAR201)
+    def visit_For(self, node: ast.For) -> None:
+        if awaits_in_body(node.body):
+            self.add(node, "PAR102", "for-await", node.iter.end_lineno)
+        self.visit_loop(node)
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self.visit_loop(node)
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit_loop(node)
+
+    def visit_loop(self, node: ast.AST) -> None:
+        self.loop_depth += 1
+        self.generic_visit(node)
+        self.loop_depth -= 1
+
+    def visit_comprehension_node(self, node: ast.AST) -> None:
+        generators = node.generators  # type: ignore[attr-defined]
+        is_async = any(g.is_async for g in generators)
+        parts: list[ast.AST] = []
+        if isinstance(node, ast.DictComp):
+            parts += [node.key, node.value]
+        else:
+            parts.append(node.elt)  # type: ignore[attr-defined]
+        for index, generator in enumerate(generators):
+            parts += generator.ifs
+            if index:
+                parts.append(generator.iter)
+        if not is_async and any(awaits_in(p) for p in parts):
+            self.add(node, "PAR102", f"{type(node).__name__.lower()}-await")
+        self.visit_loop(node)
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = (
+        visit_comprehension_node
+    )
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        depth, self.loop_depth = self.loop_depth, 0
+        self.generic_visit(node)
+        self.loop_depth = depth
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+
+    # fan-out calls (PAR201/202/301/302)
+    def visit_Call(self, node: ast.Call) -> None:
+        name = callee_name(node)
+        if is_fan_out_wait(node):
+            self.add(node, "PAR201", f"{name}-call")
+        elif name in TASK_SPAWNERS and self.loop_depth:
+            self.add(node, "PAR201", f"{name}-in-loop")
+        if is_gather(node):
+            literal = [a for a in node.args if not isinstance(a, ast.Starred)]
+            if len(node.args) >= 2 and len(literal) == len(node.args):
+                self.add(node, "PAR202", f"literal-gather-{len(node.args)}")
+            if returns_exceptions(node):
+                self.add(node, "PAR302", "gather-return-exceptions")
+            else:
+                self.add(node, "PAR301", "gather")
+        self.generic_visit(node)
+
+
+def scan_source(source: str, file: str) -> list[Candidate]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    scanner = Scanner(file)
+    scanner.visit(tree)
+    return sorted(set(scanner.found))
+
+
+def package_dirs(corpus: Path, packages: list[str] | None) -> list[Path]:
+    dirs = sorted(p for p in corpus.iterdir() if p.is_dir())
+    if not packages:
+        return dirs
+    chosen = []
+    for package in packages:
+        hits = [d for d in dirs if d.name.rsplit("-", 1)[0] == package]
+        if not hits:
+            raise SystemExit(f"no package {package!r} under {corpus}")
+        chosen += hits
+    return chosen
+
+
+def scan_corpus(corpus: Path, packages: list[str] | None = None) -> Iterator[Candidate]:
+    for directory in package_dirs(corpus, packages):
+        for path in sorted(directory.rglob("*.py")):
+            try:
+                source = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "await" not in source:
+                continue
+            yield from scan_source(source, path.relative_to(corpus).as_posix())
+
+
+def stratified_sample(
+    candidates: list[Candidate], code: str, size: int, seed: int, per_package: bool = True
+) -> list[Candidate]:
+    """`size` candidates of `code`, split as evenly as possible over packages, fixed seed."""
+    rng = random.Random(f"{seed}:{code}")
+    pool = sorted(c for c in candidates if c.code == code)
+    if not per_package:
+        return sorted(rng.sample(pool, min(size, len(pool))))
+    by_package: dict[str, list[Candidate]] = {}
+    for c in pool:
+        by_package.setdefault(c.file.split("/", 1)[0], []).append(c)
+    for items in by_package.values():
+        rng.shuffle(items)
+    picked: list[Candidate] = []
+    while len(picked) < size and any(by_package.values()):
+        for package in sorted(by_package):
+            if by_package[package] and len(picked) < size:
+                picked.append(by_package[package].pop())
+    return picked  # in draw order: label them in this order
+
+
+def default_corpus() -> Path:
+    env = os.environ.get("PARLINT_CORPUS")
+    return Path(env) if env else Path(__file__).resolve().parent / ".corpus"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=None)
+    parser.add_argument("--packages", nargs="*", help="package names (without version)")
+    parser.add_argument("--code", choices=CODES, action="append")
+    parser.add_argument("--sample", type=int, help="sample this many per code (stratified)")
+    parser.add_argument("--seed", type=int, default=20261129)
+    parser.add_argument("--summary", action="store_true", help="counts per package and code")
+    args = parser.parse_args(argv)
+    corpus = args.corpus or default_corpus()
+    if not corpus.is_dir():
+        print(f"corpus not found: {corpus}", file=sys.stderr)
+        return 2
+    found = list(scan_corpus(corpus, args.packages))
+    codes = args.code or list(CODES)
+    found = [c for c in found if c.code in codes]
+    if args.summary:
+        counts = Counter((c.file.split("/", 1)[0], c.code) for c in found)
+        for package in sorted({p for p, _ in counts}):
+            row = " ".join(f"{code}={counts[(package, code)]}" for code in codes)
+            print(f"{package:32} {row}")
+        total = Counter(c.code for c in found)
+        print(f"{'TOTAL':32} " + " ".join(f"{code}={total[code]}" for code in codes))
+        return 0
+    if args.sample:
+        found = [s for code in codes for s in stratified_sample(found, code, args.sample, args.seed)]
+    for candidate in found:
+        print(json.dumps(asdict(candidate)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
