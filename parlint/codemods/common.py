@@ -1,0 +1,144 @@
+"""Small helpers shared by the builders: names, rendering, statement templates."""
+
+from __future__ import annotations
+
+from typing import Collection, Iterable, Sequence
+
+import libcst as cst
+
+_RENDER = cst.Module(body=[])
+
+
+def code(node: cst.CSTNode) -> str:
+    """The source text of a node (without its leading blank lines and comments)."""
+    if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        node = node.with_changes(leading_lines=())
+    return _RENDER.code_for_node(node)
+
+
+def names_in(node: cst.CSTNode | None) -> set[str]:
+    """Every identifier written anywhere in `node` (an over-approximation of its scope's names)."""
+    found: set[str] = set()
+    if node is None:
+        return found
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(_Names())
+    return found
+
+
+def fresh_name(base: str, taken: set[str]) -> str:
+    """`base`, or `base_2`, `base_3`, ... : the first one not in `taken` (which it joins)."""
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def statement(source: str) -> cst.BaseStatement:
+    return cst.parse_statement(source)
+
+
+def expression(source: str) -> cst.BaseExpression:
+    return cst.parse_expression(source)
+
+
+def comment_lines(statement: cst.CSTNode) -> list[cst.EmptyLine]:
+    """A statement's leading comments plus its trailing comment, as standalone comment lines.
+
+    Used when a statement is folded into another so that no comment is lost.
+    """
+    lines = [line for line in getattr(statement, "leading_lines", ()) if line.comment is not None]
+    trailing = getattr(statement, "trailing_whitespace", None)
+    if trailing is None:
+        body = getattr(statement, "body", None)
+        trailing = getattr(body, "header", None)
+    if trailing is not None and trailing.comment is not None:
+        lines.append(cst.EmptyLine(comment=trailing.comment))
+    return lines
+
+
+def with_leading(node: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -> cst.BaseStatement:
+    return node.with_changes(leading_lines=(*lines, *node.leading_lines))
+
+
+def module_alias(module: cst.Module, name: str) -> str | None:
+    """The name under which `module` imports the top-level module `name`, if it does.
+
+    `import asyncio` -> "asyncio"; `import asyncio as aio` -> "aio"; None when not imported so
+    (the fix then asks for `import asyncio` through FixSpec.imports).
+    """
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.Import):
+                continue
+            for alias in small.names:
+                if code(alias.name) == name:
+                    if alias.asname is None:
+                        return name
+                    target = alias.asname.name
+                    if isinstance(target, cst.Name):
+                        return target.value
+    return None
+
+
+def import_request(name: str | None, module: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """FixSpec.imports for using `module` when it is not imported yet (`name` is None)."""
+    return () if name is not None else ((module, None, None),)
+
+
+def contains(node: cst.CSTNode, kinds: type | tuple[type, ...]) -> bool:
+    """Whether `node` contains a node of `kinds`, not looking into nested functions/lambdas."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            nonlocal found
+            if found:
+                return False
+            if isinstance(n, kinds):
+                found = True
+                return False
+            return not isinstance(n, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
+
+    for child in node.children:
+        child.visit(_Find())
+    if isinstance(node, kinds):
+        return True
+    return found
+
+
+def bound_names(target: cst.CSTNode) -> list[str] | None:
+    """The names an assignment target binds, in order; None when it is not made of plain names."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[str] = []
+        for element in target.elements:
+            inner = element.value
+            names = bound_names(inner)
+            if names is None:
+                return None
+            out.extend(names)
+        return out
+    if isinstance(target, cst.StarredElement):
+        return bound_names(target.value)
+    return None
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def taken_names(scope: cst.CSTNode | None, extra: Collection[str] = ()) -> set[str]:
+    return names_in(scope) | set(extra)
