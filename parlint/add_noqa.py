@@ -15,8 +15,8 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from parlint import noqa
 from parlint.engine import split_lines

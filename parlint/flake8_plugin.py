@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import traceback
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from parlint import __version__, noqa
 from parlint.config import DEFAULT, Config
@@ -56,12 +57,14 @@ class Plugin:
             results = list(self._results())
         except Exception as exc:  # noqa: BLE001 - errors are values, never a flake8 abort
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            results = [(1, 0, f"{INTERNAL_ERROR[0]} internal error in parlint: {detail}", type(self))]
+            results = [
+                (1, 0, f"{INTERNAL_ERROR[0]} internal error in parlint: {detail}", type(self))
+            ]
         yield from results
 
     def _results(self) -> Iterator[Flake8Result]:
         source = "".join(self.lines)
-        # The file-level switch is parlint's own: flake8 knows only `# flake8: noqa`.
+        # The file-level `parlint: noqa` switch is parlint's own; flake8 would not see it.
         if noqa.file_is_suppressed(source):
             return
         config = config_for(self.filename)
@@ -93,7 +96,7 @@ def _load(directory: str) -> Config | str:
     except ImportError:  # the loader is not there: defaults
         return _every_rule(DEFAULT)
     try:
-        loaded = load_config(directory)
+        loaded = load_config([directory], cwd=directory)
     except Exception as exc:  # noqa: BLE001 - a broken config file is reported, not raised
         return f"cannot load parlint configuration: {exc}"
     return _every_rule(loaded)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from parlint import baseline
 from parlint.baseline import BaselineError, Entry, compare, entries_for, fingerprint
 from parlint.types import Finding, Position, Span
 
-SOURCE = '''\
+SOURCE = """\
 import asyncio
 
 
@@ -30,7 +31,7 @@ async def main(uids):
         for u in uids:
             await save(u)
     await worker(1)
-'''
+"""
 
 
 def at(line: int, column: int, code: str = "PAR101", path: str = "pkg/app.py") -> Finding:
@@ -53,13 +54,10 @@ def test_fingerprint_names_the_function_and_the_statement() -> None:
 
 
 def test_fingerprint_survives_line_shifts_reformatting_and_noqa_comments() -> None:
-    shifted = (
-        "# a new header comment\n\n\n"
-        + SOURCE.replace(
-            "        a = await fetch_user(uid)\n        b",
-            "        a = await fetch_user(\n            uid\n        )  # noqa: E501\n        b",
-            1,
-        )
+    shifted = "# a new header comment\n\n\n" + SOURCE.replace(
+        "        a = await fetch_user(uid)\n        b",
+        "        a = await fetch_user(\n            uid\n        )  # noqa: E501\n        b",
+        1,
     )
     before = entries([at(6, 12), at(17, 8, "PAR102")])
     after = entries([at(9, 12), at(22, 8, "PAR102")], shifted)
@@ -108,7 +106,7 @@ def test_paths_are_stored_relative_to_the_baseline_directory(tmp_path, monkeypat
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "app.py").write_text(SOURCE)
     monkeypatch.chdir(tmp_path / "pkg")
-    pairs = entries_for([at(6, 12, path="app.py")], lambda p: open(p).read(), str(tmp_path))
+    pairs = entries_for([at(6, 12, path="app.py")], lambda p: Path(p).read_text(), str(tmp_path))
     assert pairs[0][1].path == "pkg/app.py"
     assert pairs[0][1].function == "Service.load"
 
