@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from parlint.codemods.options import CODEMOD_OPTIONS
 from parlint.types import Option
 
 TARGET_VERSIONS = tuple(f"py3{minor}" for minor in range(9, 15))
@@ -27,6 +28,7 @@ CORE_OPTIONS: tuple[Option, ...] = (
         "The oldest Python the analysed code must run on; decides what fixes may emit.",
         choices=TARGET_VERSIONS,
     ),
+    *CODEMOD_OPTIONS,  # fix-style (owned by parlint/codemods/options.py)
 )
 
 
