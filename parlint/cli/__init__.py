@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "check": "parlint.cli.check:check",
     "rule": "parlint.cli.rule:rule",
     "config": "parlint.cli.config_cmd:config",
+    "fix": "parlint.cli.fix:fix",
 }
 
 
