@@ -1,0 +1,184 @@
+"""The result cache: a file's `FileResult`, keyed by everything that can change it.
+
+An entry's key is a hash of the file's path and content hash (what the runner passes) and of the
+run's settings: parlint's version and a fingerprint of its own source files (so that editing a
+rule in a development install never serves stale results), libcst's version, the Python version,
+and the resolved configuration with every flag that changes results (the runner's `key_parts`).
+
+Entries live under `.parlint_cache/` at the project root (the configuration's directory), or
+under `PARLINT_CACHE_DIR` when that is set. The directory carries a `.gitignore` (`*`) and a
+`CACHEDIR.TAG`, so that git and backup tools leave it alone. One file per entry, written to a
+temporary file and renamed into place: concurrent runs (and the pool's workers) never see a
+half-written entry, and the last writer wins with an equal value. A corrupt, truncated or foreign
+entry is a miss and is rewritten; a cache that cannot be written (read-only disk) turns itself
+off. Nothing here ever raises into a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from parlint import __version__
+from parlint.types import FileResult
+
+CACHE_DIR_NAME = ".parlint_cache"
+ENV_VAR = "PARLINT_CACHE_DIR"
+MAGIC = b"parlint-cache 1\n"
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by parlint.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+def cache_directory(root: str | os.PathLike[str]) -> Path:
+    """Where the cache lives: PARLINT_CACHE_DIR, else `.parlint_cache/` under `root`."""
+    configured = os.environ.get(ENV_VAR)
+    if configured:
+        return Path(os.path.abspath(configured))
+    return Path(os.path.abspath(root)) / CACHE_DIR_NAME
+
+
+def _libcst_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("libcst")
+    except Exception:  # noqa: BLE001 - an odd install: the key just gets less specific
+        return "unknown"
+
+
+def code_fingerprint() -> str:
+    """parlint's own sources (path, size, mtime): a development edit invalidates the cache."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        rel = path.relative_to(package).as_posix()
+        digest.update(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def settings_digest(key_parts: Iterable[str]) -> str:
+    """One digest of the run's settings plus the versions of everything that computes results."""
+    parts = (
+        f"parlint={__version__}",
+        f"code={code_fingerprint()}",
+        f"libcst={_libcst_version()}",
+        f"python={sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}."
+        f"{sys.version_info[2]}",
+        *key_parts,
+    )
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+class Cache:
+    """`get(path, content_hash)` / `put(path, content_hash, result)`, as the runner asks.
+
+    Picklable (plain attributes): the runner hands it to its pool's workers, which read and
+    write entries themselves.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], key_parts: Iterable[str] = ()) -> None:
+        self.directory = str(cache_directory(root))
+        self.settings = settings_digest(key_parts)
+        # Entries of other settings live in other folders: easy to prune, never consulted.
+        self.folder = os.path.join(self.directory, f"v1-{self.settings}")
+        self.enabled = True
+
+    def _entry_key(self, path: str, content_hash: str) -> str:
+        raw = f"{self.settings}\0{path}\0{content_hash}".encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+    def _entry_path(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], key[2:])
+
+    def get(self, path: str, content_hash: str) -> FileResult | None:
+        """The cached result, or None for a miss (absent, corrupt or foreign entry)."""
+        if not self.enabled:
+            return None
+        key = self._entry_key(path, content_hash)
+        try:
+            with open(self._entry_path(key), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        if not data.startswith(MAGIC):
+            return None
+        try:
+            stored = pickle.loads(data[len(MAGIC) :])
+        except Exception:  # noqa: BLE001 - corrupt or from another parlint: a miss
+            return None
+        if (
+            not isinstance(stored, tuple)
+            or len(stored) != 3
+            or stored[0] != key
+            or stored[1] != path
+            or not isinstance(stored[2], FileResult)
+            or stored[2].path != path
+        ):
+            return None
+        return stored[2]
+
+    def put(self, path: str, content_hash: str, result: FileResult) -> None:
+        """Store a result (atomically). Results with internal errors are not cached."""
+        if not self.enabled or result.tracebacks:
+            return
+        key = self._entry_key(path, content_hash)
+        target = self._entry_path(key)
+        try:
+            payload = MAGIC + pickle.dumps((key, path, result), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - an unpicklable value: just not cached
+            return
+        try:
+            self._prepare(os.path.dirname(target))
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(target))
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(payload)
+                os.replace(tmp, target)
+            except BaseException:
+                _remove(tmp)
+                raise
+        except OSError:
+            self.enabled = False  # read-only or full disk: run on without a cache
+
+    def _prepare(self, entry_folder: str) -> None:
+        if os.path.isdir(entry_folder):
+            return
+        os.makedirs(self.directory, exist_ok=True)
+        for name, text in ((".gitignore", "# Created by parlint.\n*\n"),
+                           ("CACHEDIR.TAG", CACHEDIR_TAG)):
+            marker = os.path.join(self.directory, name)
+            if not os.path.exists(marker):
+                _write_atomically(marker, text.encode())
+        os.makedirs(entry_folder, exist_ok=True)
+
+
+def _write_atomically(target: str, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(target))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the markers are for everyone to read
+        os.replace(tmp, target)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
