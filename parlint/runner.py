@@ -207,12 +207,13 @@ def _inherited_gitignores(directory: Path, root: Path) -> list[IgnorePattern]:
 class _Walk:
     config: Config
     excludes: list[IgnorePattern]
+    cwd: Path
     found: dict[str, str] = field(default_factory=dict)  # absolute -> as shown
 
     def excluded(self, absolute: str, is_dir: bool) -> bool:
         return is_ignored(self.excludes, absolute, is_dir)
 
-    def walk(self, directory: Path, ignores: list[IgnorePattern], shown: str) -> None:
+    def walk(self, directory: Path, ignores: list[IgnorePattern]) -> None:
         if self.config.respect_gitignore:
             ignores = ignores + parse_ignore_file(directory / ".gitignore")
         try:
@@ -232,11 +233,10 @@ class _Walk:
                 continue
             if self.config.respect_gitignore and is_ignored(ignores, absolute, is_dir):
                 continue
-            child = entry.name if shown in ("", ".") else f"{shown}/{entry.name}"
             if is_dir:
-                self.walk(Path(entry.path), ignores, child)
+                self.walk(Path(entry.path), ignores)
             elif entry.name.endswith(SOURCE_SUFFIXES):
-                self.found.setdefault(absolute, child)
+                self.found.setdefault(absolute, shown_path(Path(entry.path), self.cwd))
 
 
 def shown_path(path: Path, cwd: Path) -> str:
@@ -277,7 +277,7 @@ def discover(
     """
     here = Path(os.path.abspath(cwd or os.getcwd()))
     root = Path(os.path.abspath(here / config.root))
-    walk = _Walk(config, exclude_patterns(config))
+    walk = _Walk(config, exclude_patterns(config), here)
     for path in paths:
         absolute = Path(os.path.abspath(here / path))
         if not absolute.exists():
@@ -287,7 +287,7 @@ def discover(
             continue
         if is_dir:
             inherited = _inherited_gitignores(absolute, root) if config.respect_gitignore else []
-            walk.walk(absolute, inherited, shown_path(absolute, here))
+            walk.walk(absolute, inherited)
         else:
             walk.found.setdefault(absolute.as_posix(), shown_path(absolute, here))
     return sorted(set(walk.found.values()))
