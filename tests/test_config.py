@@ -242,33 +242,26 @@ def test_bad_pyproject_value_names_file_and_key(tmp_path: Path, body: str, messa
     assert message in text
 
 
-def test_bad_yaml_value_names_file_and_key(tmp_path: Path) -> None:
-    write(tmp_path / ".parlint.yaml", "max-concurrency: lots\n")
-    with pytest.raises(ConfigError, match=r"\.parlint\.yaml: max-concurrency: expected an integer"):
-        load_config([str(tmp_path)], cwd=tmp_path)
+FILE_ERRORS = [
+    pytest.param(
+        ".parlint.yaml",
+        "max-concurrency: lots\n",
+        r"\.parlint\.yaml: max-concurrency: expected an integer",
+        id="yaml-bad-value",
+    ),
+    pytest.param(".parlint.yaml", "- select\n", "expected a mapping", id="yaml-not-mapping"),
+    pytest.param(".parlint.yaml", "select: [PAR0\n", r"\.parlint\.yaml: cannot parse YAML", id="yaml-syntax"),
+    pytest.param("pyproject.toml", "[tool.parlint\n", r"pyproject\.toml: cannot parse TOML", id="toml-syntax"),
+    pytest.param(
+        "pyproject.toml", "[tool]\nparlint = 3\n", r"\[tool\.parlint\] must be a table", id="not-table"
+    ),
+]
 
 
-def test_yaml_that_is_not_a_mapping(tmp_path: Path) -> None:
-    write(tmp_path / ".parlint.yaml", "- select\n")
-    with pytest.raises(ConfigError, match="expected a mapping"):
-        load_config([str(tmp_path)], cwd=tmp_path)
-
-
-def test_yaml_syntax_error(tmp_path: Path) -> None:
-    write(tmp_path / ".parlint.yaml", "select: [PAR0\n")
-    with pytest.raises(ConfigError, match=r"\.parlint\.yaml: cannot parse YAML"):
-        load_config([str(tmp_path)], cwd=tmp_path)
-
-
-def test_toml_syntax_error(tmp_path: Path) -> None:
-    write(tmp_path / "pyproject.toml", "[tool.parlint\n")
-    with pytest.raises(ConfigError, match=r"pyproject\.toml: cannot parse TOML"):
-        load_config([str(tmp_path)], cwd=tmp_path)
-
-
-def test_tool_parlint_must_be_a_table(tmp_path: Path) -> None:
-    write(tmp_path / "pyproject.toml", "[tool]\nparlint = 3\n")
-    with pytest.raises(ConfigError, match=r"\[tool\.parlint\] must be a table"):
+@pytest.mark.parametrize(("name", "text", "pattern"), FILE_ERRORS)
+def test_bad_configuration_file(tmp_path: Path, name: str, text: str, pattern: str) -> None:
+    write(tmp_path / name, text)
+    with pytest.raises(ConfigError, match=pattern):
         load_config([str(tmp_path)], cwd=tmp_path)
 
 
