@@ -80,10 +80,9 @@ class Plugin:
 
 def config_for(filename: str) -> Config | str:
     """The parlint configuration for `filename`, every rule enabled; an error message if broken."""
-    if filename in _STDIN_NAMES or not os.path.exists(filename):
+    directory = os.path.dirname(os.path.abspath(filename))
+    if filename in _STDIN_NAMES or not os.path.isdir(directory):
         directory = os.getcwd()
-    else:
-        directory = os.path.dirname(os.path.abspath(filename))
     cached = _CONFIG_CACHE.get(directory)
     if cached is None:
         cached = _CONFIG_CACHE[directory] = _load(directory)
