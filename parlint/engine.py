@@ -8,6 +8,7 @@ PAR000 finding, a crashing rule a PAR999 finding, and the other rules' findings 
 
 from __future__ import annotations
 
+import ast
 import codecs
 import difflib
 import fnmatch
@@ -82,22 +83,40 @@ def may_have_findings(source: str) -> bool:
     return "async" in source or "await" in source
 
 
-_PARSER_PREFIX = re.compile(r"^(parser error: )?(error at \d+:\d+: )?")
+_PARSER_PREFIX = re.compile(r"^(parser error: |tokenizer error: )?(error at \d+:\d+: )?")
+_ERROR_AT = re.compile(r"error at (\d+):(\d+):")
 
 
 def parse(source: str, path: str) -> cst.Module | Finding:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        message = exc.message.strip().splitlines()[0] if exc.message.strip() else "syntax error"
+        text = exc.message.strip()
+        message = text.splitlines()[0] if text else "syntax error"
         message = _PARSER_PREFIX.sub("", message) or "syntax error"
-        return error_finding(
-            PARSE_ERROR, path, f"cannot parse: {message}", exc.raw_line, exc.raw_column
-        )
+        line, column = _error_position(exc, source)
+        return error_finding(PARSE_ERROR, path, f"cannot parse: {message}", line, column)
     except RecursionError:
         return error_finding(PARSE_ERROR, path, "cannot parse: code nested too deeply")
     except Exception as exc:  # noqa: BLE001 - libcst's native parser raises assorted errors
         return error_finding(PARSE_ERROR, path, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def _error_position(exc: cst.ParserSyntaxError, source: str) -> tuple[int, int]:
+    """Where the parse failed. libcst's raw_line/raw_column are off for its native parser (a
+    line too far, or 1:0 for tokenizer errors): its message's "error at L:C" (1-based line,
+    0-based column) is right; for tokenizer errors Python's own compiler says where."""
+    match = _ERROR_AT.search(exc.message)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    try:
+        compile(source, "<parlint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        if error.lineno:
+            return error.lineno, max((error.offset or 1) - 1, 0)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return exc.raw_line, exc.raw_column
 
 
 def rules_for(path: str, config: Config) -> list[type[Rule]]:

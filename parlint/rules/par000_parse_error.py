@@ -45,12 +45,12 @@ class ParseError(Rule):
     summary = "File cannot be read, decoded or parsed"
     visits = False
     VALID = (Valid("async def main():\n    await fetch()\n"),)
-    # libcst reports the error at the first token it cannot use: the start of line 2.
+    # The parser notices the missing ")" only at the first token it cannot use: `await`.
     INVALID = (
         Invalid(
             "async def main(:\n    await fetch()\n",
             line=2,
-            column=0,
+            column=4,
             message="cannot parse: expected one of ), *, **, NAME",
         ),
     )
