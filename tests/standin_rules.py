@@ -8,6 +8,8 @@ reports (two independent awaits in a row) and read the positions from the engine
 
 from __future__ import annotations
 
+import itertools
+
 import libcst as cst
 
 from parlint import registry
@@ -31,7 +33,7 @@ class StandInSequentialAwaits(Rule):
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         body = list(node.body)
-        for first, second in zip(body, body[1:]):
+        for first, second in itertools.pairwise(body):
             first_awaits, _, assigned = _facts(first)
             second_awaits, used, _ = _facts(second)
             if first_awaits and second_awaits and not assigned & used:

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import standin_rules
 from flake8.defaults import NOQA_INLINE_REGEXP
 
-import standin_rules
 from parlint import flake8_plugin, noqa, registry
 from parlint.config import Config
 from parlint.engine import lint_source
@@ -163,7 +163,7 @@ def test_syntax_error_gives_e999_and_the_run_goes_on(project: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
-    assert [line for line in lines if "E999" in line][0].startswith("./broken.py:1:")
+    assert next(line for line in lines if "E999" in line).startswith("./broken.py:1:")
     assert [line for line in lines if "E999" not in line] == expected(
         "./app.py", standin_rules.SEQUENTIAL
     )
@@ -236,7 +236,8 @@ def test_rules_off_by_default_join_flake8s_default_ignore(monkeypatch: pytest.Mo
     monkeypatch.setitem(registry.all_rules(), "PAR888", OffRule)
 
     class Manager:
-        ignored: list[str] = []
+        def __init__(self) -> None:
+            self.ignored: list[str] = []
 
         def extend_default_ignore(self, codes: list[str]) -> None:
             self.ignored.extend(codes)
