@@ -1,0 +1,824 @@
+"""The dependency graph of an async function: await sites, their effects, stages per block,
+and loops whose iterations are independent.
+
+`analyse_function(fn, ctx)` returns a `FunctionAnalysis`:
+
+- `sites`: every `AwaitSite` of the function (not of nested scopes);
+- `blocks`: one `BlockAnalysis` per statement list (function body, if/else, loop, try, with
+  bodies...). Its `nodes` are the block's statements with their stage (`level`: awaiting
+  statements that may start together share a level) and, for a statement that cannot take part,
+  the `barrier` `Reason`. Its `groups` are the `AwaitGroup`s of >= 2 awaits that can start
+  together (PAR101);
+- `loops`: one `LoopAnalysis` per `for` loop or comprehension that awaits, with the `Reason`s
+  its iterations are not independent (none: PAR102).
+
+Every "no" is a `Reason` value (kind + detail + line), so that `parlint explain` can say why.
+Cost is linear in the statements times the distinct paths per variable of a block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from parlint.analysis.effects import CallKind, kind_of_name, receiver_name
+from parlint.analysis.facts import (
+    Facts,
+    _Walker,
+    all_params,
+    expression_facts,
+    overlaps,
+    statement_facts,
+    suite_facts,
+)
+from parlint.analysis.names import (
+    access_path,
+    dotted_name,
+    method_name,
+    path_root,
+    qualified_name,
+)
+from parlint.analysis.summaries import (
+    FRAMEWORK_PREFIXES,
+    OFFLOAD_CALLS,
+    ModuleContext,
+    call_kind,
+    compound_suites,
+    local_types,
+)
+
+SYNC_PRIMITIVE_WORDS = ("lock", "queue", "event", "cond", "sem", "mutex", "barrier", "limiter")
+LOGGING_ROOTS = frozenset({"logger", "log", "logging", "_logger", "_log", "LOGGER", "LOG",
+                           "_LOGGER", "print", "warnings"})
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why two awaits are not grouped, or why a loop's iterations are not independent."""
+
+    kind: str  # see `describe`
+    detail: str
+    line: int | None = None
+
+    def describe(self) -> str:
+        at = f" at line {self.line}" if self.line else ""
+        templates = {
+            "data": f"data dependence on `{self.detail}`",
+            "serial-resource": f"shared serial resource `{self.detail}`",
+            "same-receiver": f"same receiver `{self.detail}` with a call that may change it",
+            "ordered": f"ordered operation `{self.detail}`{at}",
+            "pacing": f"pacing call `{self.detail}`{at}",
+            "effectful": f"call with side effects `{self.detail}`{at}",
+            "framework": f"framework call `{self.detail}`{at}",
+            "awaits-awaitable": f"awaits an existing awaitable `{self.detail}`{at}",
+            "multiple-awaits": f"several awaits in one statement{at}",
+            "early-exit": f"early exit ({self.detail}){at}",
+            "control-flow": f"{self.detail}{at}",
+            "block": f"different blocks ({self.detail})",
+            "loop-carried": f"loop-carried dependence on `{self.detail}`{at}",
+            "iterable-fed": f"the loop changes its own iterable `{self.detail}`",
+            "repeats": "every iteration repeats the same call (retry or polling)",
+            "streaming": f"streaming `async for`{at}",
+            "nested-loop": f"awaits inside a nested loop{at}",
+            "shared-state": f"writes shared `{self.detail}` in every iteration",
+            "stage": f"waits for line {self.detail} (stage order)",
+        }
+        return templates.get(self.kind, f"{self.kind}: {self.detail}")
+
+
+@dataclass
+class AwaitSite:
+    """One `await` of the function and what its call does."""
+
+    node: cst.Await
+    statement: cst.CSTNode  # the statement of the innermost block that holds it
+    call: cst.Call | None  # None for `await task`
+    name: str | None  # qualified name of the awaited callable (`asyncio.sleep`, `self.get`)
+    spelled: str | None  # as written (`aio.sleep`)
+    receiver: str | None  # `self.client` for `self.client.get(...)`
+    targets: tuple[str, ...]  # names/paths the statement assigns
+    kind: CallKind
+    # Why this await keeps its place (ordered/effectful/framework...), None when it may move.
+    barrier: Reason | None = None
+    resources: frozenset[str] = frozenset()  # serial receivers and arguments it goes through
+    stateful_receiver: str | None = None  # receiver a non-read-only call may change
+    effect_reads: frozenset[str] = frozenset()  # from a same-module summary
+    effect_writes: frozenset[str] = frozenset()
+
+    @property
+    def read_only(self) -> bool:
+        return self.kind is CallKind.READ_ONLY and self.barrier is None
+
+    @property
+    def label(self) -> str:
+        return self.spelled or self.name or "await"
+
+
+@dataclass
+class StatementNode:
+    index: int
+    statement: cst.CSTNode
+    facts: Facts
+    site: AwaitSite | None  # the await of a groupable awaiting statement
+    barrier: Reason | None  # why nothing moves across this statement
+    level: int = 0  # 0: sync and independent of any await; k: after stage k (awaits: stage k)
+    depends_on: int | None = None  # block index of the statement that set the level
+    reason: Reason | None = None  # why it depends on it
+    segment: int = 0
+
+
+@dataclass
+class AwaitGroup:
+    """Awaits of one block that can start together (PAR101), with what a fix needs.
+
+    `start`..`end` (inclusive block indices) is the run from the first grouped statement to the
+    last one that must move. Rewritten, the run becomes: the `before` statements (in order),
+    the `stage1` awaits run concurrently, then the `after` statements (in order).
+    """
+
+    block: BlockAnalysis
+    start: int
+    end: int
+    stage1: tuple[int, ...]
+    before: tuple[int, ...]
+    after: tuple[int, ...]
+    sites: tuple[AwaitSite, ...]
+    awaits_in_segment: int
+    stages_in_segment: int
+    framework: str | None
+    asyncio_alias: str | None
+
+    @property
+    def statements(self) -> tuple[cst.CSTNode, ...]:
+        return tuple(self.block.statements[self.start : self.end + 1])
+
+    @property
+    def first(self) -> cst.CSTNode:
+        return self.block.statements[self.stage1[0]]
+
+    @property
+    def read_only(self) -> bool:
+        return all(site.read_only for site in self.sites)
+
+    @property
+    def targets(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(site.targets for site in self.sites)
+
+
+@dataclass
+class BlockAnalysis:
+    owner: cst.CSTNode  # the node whose suite this is (FunctionDef, If, For, ...)
+    statements: tuple[cst.CSTNode, ...]
+    nodes: list[StatementNode] = field(default_factory=list)
+    groups: list[AwaitGroup] = field(default_factory=list)
+
+
+@dataclass
+class LoopAnalysis:
+    """A `for` loop or comprehension that awaits; `reasons` empty means independent."""
+
+    node: cst.CSTNode  # cst.For or a comprehension
+    sites: tuple[AwaitSite, ...]
+    reasons: tuple[Reason, ...]
+    target_names: tuple[str, ...]
+    accumulators: tuple[str, ...]  # collectors filled per item (`out.append`, `d[k] = v`)
+    framework: str | None
+    asyncio_alias: str | None
+
+    @property
+    def independent(self) -> bool:
+        return not self.reasons
+
+
+@dataclass
+class FunctionAnalysis:
+    function: cst.FunctionDef
+    framework: str | None
+    asyncio_alias: str | None
+    sites: list[AwaitSite] = field(default_factory=list)
+    blocks: list[BlockAnalysis] = field(default_factory=list)
+    loops: list[LoopAnalysis] = field(default_factory=list)
+
+    @property
+    def groups(self) -> list[AwaitGroup]:
+        return [g for block in self.blocks for g in block.groups]
+
+
+# --- the analysis ------------------------------------------------------------------------
+
+
+class _FunctionAnalyser:
+    def __init__(
+        self, fn: cst.FunctionDef, ctx: ModuleContext, positions: dict | None = None
+    ) -> None:
+        self.fn = fn
+        self.ctx = ctx
+        self.positions = positions or {}
+        info = ctx.by_node.get(id(fn))
+        self.class_name = info.class_name if info else None
+        self.self_name = info.self_name if info else None
+        if self.self_name is None and info is None:
+            # A nested method or a function in a nested class: treat `self` by convention.
+            params = list(all_params(fn.params))
+            if params and params[0].name.value in ("self", "cls"):
+                self.self_name = params[0].name.value
+        self.imports = ctx.imports.copy()
+        for stmt in _walk_statements(fn.body):
+            self.imports.add_statement(stmt)
+        self.types = local_types(fn, Facts(), self.imports)
+        self.result = FunctionAnalysis(fn, self.imports.framework, self.imports.asyncio_alias)
+
+    def line(self, node: cst.CSTNode) -> int | None:
+        pos = self.positions.get(node)
+        return pos.start.line if isinstance(pos, CodeRange) else None
+
+    # --- sites -------------------------------------------------------------------------
+
+    def make_site(self, node: cst.Await, statement: cst.CSTNode,
+                  targets: tuple[str, ...] = ()) -> AwaitSite:
+        expr = node.expression
+        line = self.line(node)
+        if not isinstance(expr, cst.Call):
+            spelled = dotted_name(expr)
+            return AwaitSite(
+                node, statement, None, spelled, spelled, None, targets, CallKind.UNKNOWN,
+                barrier=Reason("awaits-awaitable", spelled or "expression", line),
+            )
+        call = expr
+        kind, qualified = call_kind(call, self.imports)
+        spelled = dotted_name(call.func)
+        receiver = None
+        if isinstance(call.func, cst.Attribute):
+            receiver = access_path(call.func.value)
+        site = AwaitSite(node, statement, call, qualified, spelled, receiver, targets, kind)
+        method = method_name(call)
+        label = spelled or method or "call"
+        rtype = (
+            self.ctx.receiver_type(receiver, self.types, self.self_name, self.class_name)
+            if receiver else None
+        )
+        rclass = self.ctx.receiver_class(receiver, self.types, self.self_name, self.class_name)
+        summary, on_self = self.ctx.summary_for_call(call, self.self_name, self.class_name)
+        barrier: Reason | None = None
+        is_offload = qualified in OFFLOAD_CALLS or method in OFFLOAD_CALLS
+        if qualified and qualified.startswith(FRAMEWORK_PREFIXES) and not is_offload:
+            kind_name = "pacing" if (method or "").startswith("sleep") else "framework"
+            barrier = Reason(kind_name, label, line)
+        elif receiver and self._sync_primitive(receiver, rtype):
+            barrier = Reason("ordered", label, line)
+        else:
+            pattern = self.ctx.patterns.ordered_pattern(method, qualified)
+            if pattern and not is_offload:
+                kind_name = "pacing" if "sleep" in pattern else "ordered"
+                barrier = Reason(kind_name, label, line)
+            elif kind is CallKind.EFFECTFUL:
+                barrier = Reason("effectful", label, line)
+        resources: set[str] = set()
+        if rclass == "serial" and receiver:
+            resources.add(receiver)
+        for arg in call.args:
+            path = access_path(arg.value)
+            if path and path_root(path) != self.self_name:
+                if self.ctx.receiver_class(path, self.types, self.self_name,
+                                           self.class_name) == "serial":
+                    resources.add(path)
+        effect_reads: set[str] = set()
+        effect_writes: set[str] = set()
+        if summary is not None:
+            prefix = self.self_name or "self"
+            for src, dst in ((summary.reads, effect_reads), (summary.writes, effect_writes)):
+                for path in src:
+                    if path_root(path) == "self":
+                        if on_self:
+                            dst.add(prefix + path[4:])
+                    else:
+                        dst.add(path)
+            if on_self:
+                resources |= {prefix + p[4:] for p in summary.resources if path_root(p) == "self"}
+                if summary.touches_self:
+                    effect_writes.add(prefix)
+            resources |= {p for p in summary.resources if path_root(p) != "self"}
+        elif on_self:
+            # A method of self the module does not define: it may touch all of self.
+            effect_writes.add(self.self_name or "self")
+        stateful = None
+        if receiver and rclass != "safe" and kind is not CallKind.READ_ONLY:
+            if not (on_self and summary is not None):
+                stateful = receiver
+        site.barrier = barrier
+        site.resources = frozenset(resources)
+        site.stateful_receiver = stateful
+        site.effect_reads = frozenset(effect_reads)
+        site.effect_writes = frozenset(effect_writes)
+        if summary is not None and summary.effect and site.kind is not CallKind.EFFECTFUL:
+            site.kind = CallKind.EFFECTFUL
+            if site.barrier is None:
+                site.barrier = Reason("effectful", f"{label} (via {summary.effect.strip('`')})",
+                                      line)
+        return site
+
+    def _sync_primitive(self, receiver: str, rtype: str | None) -> bool:
+        name = (receiver_name(receiver) or "").lower()
+        words = name.split("_")
+        if name == "q" or any(w.startswith(SYNC_PRIMITIVE_WORDS) for w in words):
+            return True
+        last = (rtype or "").rsplit(".", 1)[-1].lower()
+        return any(w in last for w in SYNC_PRIMITIVE_WORDS)
+
+    # --- blocks ------------------------------------------------------------------------
+
+    def run(self) -> FunctionAnalysis:
+        self.block(self.fn, _statements(self.fn.body))
+        return self.result
+
+    def block(self, owner: cst.CSTNode, statements: Sequence[cst.CSTNode]) -> None:
+        analysis = BlockAnalysis(owner, tuple(statements))
+        self.result.blocks.append(analysis)
+        segment = 0
+        for index, stmt in enumerate(statements):
+            facts = statement_facts(stmt)
+            site, barrier = self.classify(stmt, facts)
+            if site is not None:
+                facts.reads |= site.effect_reads
+                facts.writes |= site.effect_writes
+            else:
+                self._sync_call_effects(facts)
+            node = StatementNode(index, stmt, facts, site, barrier)
+            if barrier is not None:
+                segment += 1
+                node.segment = segment
+                segment += 1
+            else:
+                node.segment = segment
+            analysis.nodes.append(node)
+            # Nested blocks and loops.
+            if isinstance(stmt, cst.For) and stmt.asynchronous is None and facts.awaits:
+                self.loop(stmt)
+            for comp in _comprehensions_with_awaits(stmt):
+                self.comprehension(comp, stmt)
+            for suite in compound_suites(stmt):
+                self.block(stmt, _statements(suite))
+        self.stages(analysis)
+
+    def classify(
+        self, stmt: cst.CSTNode, facts: Facts
+    ) -> tuple[AwaitSite | None, Reason | None]:
+        """The groupable await of a statement, or the reason it is a barrier (or neither)."""
+        line = self.line(stmt)
+        await_node, targets, is_return = _single_await(stmt)
+        exits = [
+            e for e in facts.exits
+            if e.kind in ("return", "raise", "yield") or e.loop_depth == 0
+        ]
+        if await_node is not None and len(facts.awaits) == 1:
+            site = self.make_site(await_node, stmt, targets)
+            self.result.sites.append(site)
+            if site.barrier is not None:
+                return None, site.barrier
+            if exits and not (is_return and len(exits) == 1):
+                e = exits[0]
+                return None, Reason("early-exit", e.kind, self.line(e.node) or line)
+            return site, None
+        for node in facts.awaits:
+            self.result.sites.append(self.make_site(node, stmt))
+        if exits:
+            e = exits[0]
+            return None, Reason("early-exit", e.kind, self.line(e.node) or line)
+        if facts.awaits or facts.async_constructs:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                return None, Reason("multiple-awaits", "", line)
+            return None, Reason("control-flow", f"awaits inside a `{_keyword(stmt)}` block",
+                                line)
+        return None, None
+
+    def _sync_call_effects(self, facts: Facts) -> None:
+        """Synchronous calls on `self` or to same-module functions carry their summaries."""
+        for site in facts.calls:
+            call = site.call
+            root = dotted_name(call.func) or ""
+            if path_root(root) in LOGGING_ROOTS:
+                continue
+            summary, on_self = self.ctx.summary_for_call(call, self.self_name, self.class_name)
+            prefix = self.self_name or "self"
+            if summary is not None:
+                for path in summary.reads:
+                    if path_root(path) != "self":
+                        facts.reads.add(path)
+                    elif on_self:
+                        facts.reads.add(prefix + path[4:])
+                for path in summary.writes:
+                    if path_root(path) != "self":
+                        facts.writes.add(path)
+                    elif on_self:
+                        facts.writes.add(prefix + path[4:])
+            elif on_self and not method_name(call).startswith("__"):  # type: ignore[union-attr]
+                facts.writes.add(prefix)
+
+    def stages(self, block: BlockAnalysis) -> None:
+        """Levels per statement, segment by segment, and the groups."""
+        segments: dict[int, list[StatementNode]] = {}
+        for node in block.nodes:
+            if node.barrier is None:
+                segments.setdefault(node.segment, []).append(node)
+        for nodes in segments.values():
+            self._levels(nodes)
+            self._group(block, nodes)
+
+    def _levels(self, nodes: list[StatementNode]) -> None:
+        # root -> path -> (level, index) of the latest writer / max reader / resource user.
+        writers: dict[str, dict[str, tuple[int, int]]] = {}
+        readers: dict[str, dict[str, tuple[int, int]]] = {}
+        resources: dict[str, dict[str, tuple[int, int]]] = {}
+        receivers: dict[str, dict[str, tuple[int, int, bool]]] = {}
+
+        for node in nodes:
+            best = (0, None, None)  # level, index, reason
+
+            def consider(table: dict, path: str, kind: str, best_: tuple) -> tuple:
+                for other, value in table.get(path_root(path), {}).items():
+                    if overlaps(path, other) and value[0] >= best_[0] and (
+                        best_[1] is None or value[0] > best_[0]
+                    ):
+                        best_ = (value[0], value[1], Reason(kind, _shorter(path, other)))
+                return best_
+
+            f = node.facts
+            for path in f.reads:
+                best = consider(writers, path, "data", best)
+            for path in f.writes:
+                best = consider(writers, path, "data", best)
+                best = consider(readers, path, "data", best)
+            site = node.site
+            if site is not None:
+                for path in site.resources:
+                    best = consider(resources, path, "serial-resource", best)
+                if site.receiver:
+                    for other, value in receivers.get(path_root(site.receiver), {}).items():
+                        stateful = value[2] or site.stateful_receiver is not None
+                        if stateful and overlaps(site.receiver, other) and value[0] >= best[0] \
+                                and (best[1] is None or value[0] > best[0]):
+                            best = (value[0], value[1], Reason("same-receiver",
+                                                               _shorter(site.receiver, other)))
+            level = best[0] + (1 if site is not None else 0)
+            node.level = level
+            node.depends_on = best[1]
+            node.reason = best[2]
+
+            def record(table: dict, path: str) -> None:
+                slot = table.setdefault(path_root(path), {})
+                old = slot.get(path)
+                if old is None or old[0] <= level:
+                    slot[path] = (level, node.index)
+
+            for path in f.reads:
+                record(readers, path)
+            for path in f.writes:
+                record(writers, path)
+            if site is not None:
+                for path in site.resources:
+                    record(resources, path)
+                if site.receiver:
+                    slot = receivers.setdefault(path_root(site.receiver), {})
+                    old = slot.get(site.receiver)
+                    stateful = site.stateful_receiver is not None or bool(old and old[2])
+                    if old is None or old[0] <= level:
+                        slot[site.receiver] = (level, node.index, stateful)
+
+    def _group(self, block: BlockAnalysis, nodes: list[StatementNode]) -> None:
+        awaiting = [n for n in nodes if n.site is not None]
+        if len(awaiting) < 2:
+            return
+        levels = sorted({n.level for n in awaiting})
+        if len(levels) == len(awaiting):
+            return
+        by_level: dict[int, list[StatementNode]] = {}
+        for n in awaiting:
+            by_level.setdefault(n.level, []).append(n)
+        level = next(lv for lv in levels if len(by_level[lv]) >= 2)
+        members = by_level[level]
+        start, end = members[0].index, members[-1].index
+        run = [n for n in nodes if start <= n.index <= end]
+        stage1 = tuple(n.index for n in members)
+        before = tuple(n.index for n in run if n.level < level and n.index not in stage1)
+        after = tuple(n.index for n in run if n.level >= level and n.index not in stage1)
+        block.groups.append(
+            AwaitGroup(
+                block=block,
+                start=start,
+                end=end,
+                stage1=stage1,
+                before=before,
+                after=after,
+                sites=tuple(n.site for n in members if n.site is not None),
+                awaits_in_segment=len(awaiting),
+                stages_in_segment=len(levels),
+                framework=self.result.framework,
+                asyncio_alias=self.result.asyncio_alias,
+            )
+        )
+
+    # --- loops -------------------------------------------------------------------------
+
+    def loop(self, loop: cst.For) -> None:
+        body = _statements(loop.body)
+        facts = suite_facts(loop.body)
+        target = Facts()
+        _Walker(target).target(loop.target)
+        targets = set(target.binds)
+        reasons: list[Reason] = []
+        sites = tuple(self.make_site(a, loop) for a in facts.awaits)
+        iter_facts = expression_facts(loop.iter)
+        reasons += self._loop_exits(facts)
+        if loop.orelse is not None and any(e.kind == "break" for e in facts.exits):
+            reasons.append(Reason("early-exit", "for-else"))
+        for construct in facts.async_constructs:
+            if isinstance(construct, cst.For) or (
+                not isinstance(construct, cst.With) and construct is not loop
+            ):
+                reasons.append(Reason("streaming", "", self.line(construct)))
+            elif isinstance(construct, cst.With):
+                reasons += self._async_with_reasons(construct)
+        if _nested_loop_awaits(loop.body):
+            reasons.append(Reason("nested-loop", "", self.line(loop)))
+        reasons += self._site_reasons(sites)
+        effect_writes: set[str] = set()
+        for site in sites:
+            effect_writes |= site.effect_writes
+        carried, accumulators = self._carried(body, targets, facts, effect_writes)
+        reasons += carried
+        for path in iter_facts.reads:
+            if any(overlaps(path, w) for w in facts.writes | effect_writes):
+                reasons.append(Reason("iterable-fed", path))
+                break
+        if not reasons and not self._uses_target(body, targets, sites):
+            reasons.append(Reason("repeats", ""))
+        self.result.loops.append(
+            LoopAnalysis(loop, sites, tuple(_dedupe(reasons)), tuple(sorted(targets)),
+                         tuple(sorted(accumulators)), self.result.framework,
+                         self.result.asyncio_alias)
+        )
+
+    def _loop_exits(self, facts: Facts) -> list[Reason]:
+        reasons = []
+        for e in facts.exits:
+            if e.kind in ("return", "raise", "yield") or (e.kind == "break" and e.loop_depth == 0):
+                reasons.append(Reason("early-exit", e.kind, self.line(e.node)))
+        return reasons
+
+    def _async_with_reasons(self, construct: cst.With) -> list[Reason]:
+        reasons = []
+        for item in construct.items:
+            expr = item.item
+            path = None
+            if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+                path = access_path(expr.func.value)
+            elif not isinstance(expr, cst.Call):
+                path = access_path(expr)
+            if path is None:
+                continue
+            rtype = self.ctx.receiver_type(path, self.types, self.self_name, self.class_name)
+            if self._sync_primitive(path, rtype):
+                reasons.append(Reason("ordered", dotted_name(expr) or path,
+                                      self.line(construct)))
+            elif self.ctx.receiver_class(path, self.types, self.self_name,
+                                         self.class_name) == "serial":
+                reasons.append(Reason("serial-resource", path, self.line(construct)))
+        return reasons
+
+    def _site_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
+        reasons = []
+        for site in sites:
+            if site.barrier is not None:
+                reasons.append(site.barrier)
+            for path in sorted(site.resources):
+                reasons.append(Reason("serial-resource", path, self.line(site.node)))
+            if site.stateful_receiver and site.kind is not CallKind.READ_ONLY:
+                reasons.append(Reason("same-receiver", site.stateful_receiver,
+                                      self.line(site.node)))
+        return reasons
+
+    def _carried(
+        self, body: Sequence[cst.CSTNode], targets: set[str], facts: Facts,
+        effect_writes: set[str],
+    ) -> tuple[list[Reason], set[str]]:
+        """Values written in one iteration and read in a later one; collectors are fine."""
+        written_roots = {path_root(w) for w in facts.writes | effect_writes}
+        # A collector is only filled: never rebound, augmented or read in the body.
+        accumulators = {
+            a for a in facts.accumulates
+            if a not in facts.binds and a not in facts.augmented
+            and not any(overlaps(a, r) for r in facts.reads)
+        }
+        reasons: list[Reason] = []
+        defined = set(targets)
+        for stmt in body:
+            sf = statement_facts(stmt)
+            for r in sorted(sf.reads):
+                root = path_root(r)
+                if root in defined or root not in written_roots:
+                    continue
+                reasons.append(Reason("loop-carried", root, self.line(stmt)))
+            for w in sorted(sf.writes | effect_writes):
+                root = path_root(w)
+                if root in defined or any(overlaps(w, a) and len(w) >= len(a)
+                                          for a in accumulators):
+                    continue
+                if w in sf.binds and isinstance(stmt, cst.SimpleStatementLine):
+                    continue  # rebinding a name defines it for this iteration
+                if root in sf.binds:
+                    continue
+                reasons.append(Reason("shared-state", w, self.line(stmt)))
+            if isinstance(stmt, cst.SimpleStatementLine):
+                defined |= sf.binds
+            elif isinstance(stmt, cst.With):
+                defined |= {b for b in sf.binds}
+        return reasons, accumulators
+
+    def _uses_target(
+        self, body: Sequence[cst.CSTNode], targets: set[str], sites: Sequence[AwaitSite]
+    ) -> bool:
+        derived = set(targets)
+        for stmt in body:
+            sf = statement_facts(stmt)
+            if any(path_root(r) in derived for r in sf.reads):
+                derived |= sf.binds
+        for site in sites:
+            if site.call is None:
+                continue
+            cf = expression_facts(site.call)
+            if any(path_root(r) in derived for r in cf.reads):
+                return True
+        return False
+
+    def comprehension(self, comp: cst.CSTNode, statement: cst.CSTNode) -> None:
+        targets: set[str] = set()
+        comp_for = comp.for_in  # type: ignore[attr-defined]
+        if comp_for.asynchronous is not None:
+            return
+        while comp_for is not None:
+            tf = Facts()
+            _Walker(tf).target(comp_for.target)
+            targets |= tf.binds
+            if comp_for.asynchronous is not None:
+                return
+            comp_for = comp_for.inner_for_in
+        inner = expression_facts(comp)
+        awaits = inner.awaits
+        sites = tuple(self.make_site(a, statement) for a in awaits)
+        reasons = self._site_reasons(sites)
+        reasons += self._loop_exits(inner)
+        if any(isinstance(n, cst.NamedExpr) for n in _walk_expr(comp)):
+            reasons.append(Reason("loop-carried", "assignment expression", self.line(comp)))
+        if not reasons:
+            uses = False
+            for site in sites:
+                if site.call is not None:
+                    cf = expression_facts(site.call)
+                    if any(path_root(r) in targets for r in cf.reads):
+                        uses = True
+            if not uses:
+                reasons.append(Reason("repeats", ""))
+        self.result.loops.append(
+            LoopAnalysis(comp, sites, tuple(_dedupe(reasons)), tuple(sorted(targets)), (),
+                         self.result.framework, self.result.asyncio_alias)
+        )
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _shorter(a: str, b: str) -> str:
+    return a if len(a) <= len(b) else b
+
+
+def _dedupe(reasons: list[Reason]) -> list[Reason]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for r in reasons:
+        key = (r.kind, r.detail)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _keyword(stmt: cst.CSTNode) -> str:
+    names = {
+        cst.If: "if", cst.For: "for", cst.While: "while", cst.With: "with", cst.Try: "try",
+        cst.Match: "match",
+    }
+    for cls, word in names.items():
+        if isinstance(stmt, cls):
+            if isinstance(stmt, (cst.For, cst.With)) and stmt.asynchronous is not None:
+                return f"async {word}"
+            return word
+    return type(stmt).__name__
+
+
+def _statements(suite: cst.BaseSuite | None) -> tuple[cst.CSTNode, ...]:
+    if isinstance(suite, cst.IndentedBlock):
+        return tuple(suite.body)
+    if isinstance(suite, cst.SimpleStatementSuite):
+        # One-line suites hold small statements; group them as one pseudo-line.
+        return (cst.SimpleStatementLine(body=suite.body),) if suite.body else ()
+    return ()
+
+
+def _walk_statements(suite: cst.BaseSuite) -> Iterator[cst.CSTNode]:
+    """Simple statement lines of a function body, not of nested defs or classes."""
+    for stmt in _statements(suite):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield stmt
+        elif not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            for inner in compound_suites(stmt):
+                yield from _walk_statements(inner)
+
+
+def _single_await(stmt: cst.CSTNode) -> tuple[cst.Await | None, tuple[str, ...], bool]:
+    """The await of `[targets =] await call(...)` / `await call(...)` / `return await ...`."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None, (), False
+    small = stmt.body[0]
+    value: cst.CSTNode | None = None
+    targets: list[str] = []
+    is_return = False
+    if isinstance(small, cst.Expr):
+        value = small.value
+    elif isinstance(small, cst.Assign):
+        value = small.value
+        for t in small.targets:
+            tf = Facts()
+            _Walker(tf).target(t.target)
+            targets += sorted(tf.writes)
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        value = small.value
+        path = access_path(small.target)
+        targets = [path] if path else []
+    elif isinstance(small, cst.Return):
+        value = small.value
+        is_return = True
+    if isinstance(value, cst.Await):
+        return value, tuple(targets), is_return
+    return None, (), False
+
+
+def _walk_expr(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            continue
+        stack.extend(current.children)
+
+
+def _comprehensions_with_awaits(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """Comprehensions in a simple statement whose element or filters await."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return []
+    found = []
+    for node in _walk_expr(stmt):
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            if any(isinstance(n, cst.Await) for n in _walk_expr(node)):
+                found.append(node)
+    # Only the innermost comprehensions that await.
+    return [c for c in found if not any(
+        o is not c and any(n is o for n in _walk_expr(c)) for o in found)]
+
+
+def _nested_loop_awaits(suite: cst.BaseSuite) -> bool:
+    for stmt in _statements(suite):
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(stmt, (cst.For, cst.While)) and suite_facts(stmt.body).awaits:
+            return True
+        if isinstance(stmt, cst.SimpleStatementLine) and _comprehensions_with_awaits(stmt):
+            return True
+        for inner in compound_suites(stmt):
+            if not isinstance(stmt, (cst.For, cst.While)) and _nested_loop_awaits(inner):
+                return True
+    return False
+
+
+def analyse_function(
+    fn: cst.FunctionDef, ctx: ModuleContext, positions: dict | None = None
+) -> FunctionAnalysis:
+    """The dependency analysis of one async function (see the module docstring)."""
+    return _FunctionAnalyser(fn, ctx, positions).run()
+
+
+__all__ = [
+    "AwaitGroup",
+    "AwaitSite",
+    "BlockAnalysis",
+    "FunctionAnalysis",
+    "LoopAnalysis",
+    "Reason",
+    "StatementNode",
+    "analyse_function",
+    "kind_of_name",
+    "qualified_name",
+]

@@ -1,0 +1,166 @@
+"""What an awaited call does: read-only or effectful, ordered, and which receivers it uses.
+
+Everything here is a pure function of names (the call's method/qualified name, the receiver's
+name and visible type) and of the patterns in the analysis options (`options.py`).
+"""
+
+from __future__ import annotations
+
+import enum
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from parlint.analysis.options import (
+    DEFAULT_CONCURRENT_SAFE_RECEIVERS,
+    DEFAULT_ORDERED_CALLS,
+    DEFAULT_SERIAL_RECEIVERS,
+)
+
+
+class CallKind(str, enum.Enum):
+    """How an awaited call affects the world, decided from its name (and summary)."""
+
+    READ_ONLY = "read-only"  # GET-like: fetch, get, read, load, list, query...
+    EFFECTFUL = "effectful"  # creates, updates, sends, deletes...: keeps its place
+    UNKNOWN = "unknown"  # neither: may be grouped, but a fix is never safe
+
+
+# First words of read-only (GET-like) operations.
+READ_VERBS = frozenset(
+    """get fetch read load list query select find lookup look head download describe search
+    retrieve scan stat info status count exists exist check is has resolve view peek inspect
+    obtain gather collect batch_get iter compute calculate measure estimate render format parse
+    decode validate verify probe test discover detect guess locate request poll fetchval
+    fetchrow fetch_all fetch_one fetch_val get_or_none all first one scalar scalars
+    aggregate sum avg min max browse preview translate convert evaluate analyze analyse
+    """.split()
+)
+
+# First words of operations with side effects.
+EFFECT_VERBS = frozenset(
+    """create update delete remove del set put post patch send write save insert upsert add
+    publish emit notify dispatch enqueue push pop store commit rollback begin execute run
+    submit apply register unregister subscribe unsubscribe kick ban unban mute unmute edit
+    reply respond answer forward pin unpin approve reject mark clear reset flush close open
+    start stop restart connect disconnect login logout auth authenticate authorize ack nack
+    acknowledge lock unlock acquire release sleep wait join leave move rename copy upload sync
+    refresh invalidate expire cancel kill terminate shutdown install uninstall enable disable
+    turn toggle press trigger fire handle process setup init initialize prepare configure
+    teardown cleanup clean purge drop truncate migrate replace append extend modify change
+    assign grant revoke invite accept decline confirm deny block unblock follow unfollow
+    like unlike react star unstar archive restore import export deploy schedule reschedule
+    increment decrement incr decr touch persist flush_all drain signal raise log record track
+    transfer pay charge refund book reserve claim release_lock queue call invoke async_call
+    mkdir rmdir unlink chmod chown symlink link makedirs remove_tree rmtree new make build
+    generate spawn launch fork exec do perform trigger_event async_fire set_state
+    """.split()
+)
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def name_words(name: str) -> list[str]:
+    """`async_get_user` -> ["get", "user"]; `fetchUser` -> ["fetch", "user"]."""
+    words = [w for w in _CAMEL.sub("_", name).lower().split("_") if w]
+    while words and words[0] in ("async", "a", "do", "try", "maybe", "ensure"):
+        if len(words) == 1:
+            break
+        words = words[1:]
+    return words
+
+
+def kind_of_name(name: str | None) -> CallKind:
+    """Classify a called function/method by its name's first verb."""
+    if not name:
+        return CallKind.UNKNOWN
+    words = name_words(name)
+    if not words:
+        return CallKind.UNKNOWN
+    first = words[0]
+    # `aread`, `aclose`, `asend` (httpx / anyio spellings).
+    if first not in READ_VERBS and first not in EFFECT_VERBS and len(first) > 2:
+        if first[0] == "a" and (first[1:] in READ_VERBS or first[1:] in EFFECT_VERBS):
+            first = first[1:]
+    if first in EFFECT_VERBS:
+        return CallKind.EFFECTFUL
+    if first in READ_VERBS:
+        # `get_or_create`, `fetch_and_update`: any effect word later wins.
+        if any(w in ("create", "update", "delete", "set", "save", "insert", "upsert")
+               for w in words[1:]):
+            return CallKind.EFFECTFUL
+        return CallKind.READ_ONLY
+    return CallKind.UNKNOWN
+
+
+def _matches(patterns: tuple[str, ...], *candidates: str | None) -> str | None:
+    for candidate in candidates:
+        if not candidate:
+            continue
+        for pattern in patterns:
+            if fnmatch.fnmatchcase(candidate, pattern):
+                return pattern
+    return None
+
+
+@dataclass(frozen=True)
+class EffectPatterns:
+    """The analysis options resolved into pattern tuples."""
+
+    serial: tuple[str, ...] = DEFAULT_SERIAL_RECEIVERS
+    safe: tuple[str, ...] = DEFAULT_CONCURRENT_SAFE_RECEIVERS
+    ordered: tuple[str, ...] = DEFAULT_ORDERED_CALLS
+
+    @classmethod
+    def from_config(cls, config: Any) -> EffectPatterns:
+        if config is None:
+            return cls()
+        return _from_values(
+            tuple(config.option("serial-receivers")),
+            tuple(config.option("extend-serial-receivers")),
+            tuple(config.option("concurrent-safe-receivers")),
+            tuple(config.option("extend-concurrent-safe-receivers")),
+            tuple(config.option("ordered-calls")),
+            tuple(config.option("extend-ordered-calls")),
+        )
+
+    def ordered_pattern(self, method: str | None, qualified: str | None) -> str | None:
+        """The `ordered-calls` pattern a call matches, else None."""
+        return _matches(self.ordered, method, qualified)
+
+    def receiver_class(self, name: str | None, type_name: str | None) -> str | None:
+        """"serial", "safe" or None (unknown) for a receiver with this name and type."""
+        if type_name:
+            last = type_name.rsplit(".", 1)[-1]
+            if _matches(self.safe, type_name, last):
+                return "safe"
+            if _matches(self.serial, type_name, last):
+                return "serial"
+        if name:
+            if _matches(self.safe, name):
+                return "safe"
+            if _matches(self.serial, name):
+                return "serial"
+        return None
+
+
+@lru_cache(maxsize=64)
+def _from_values(
+    serial: tuple[str, ...],
+    extend_serial: tuple[str, ...],
+    safe: tuple[str, ...],
+    extend_safe: tuple[str, ...],
+    ordered: tuple[str, ...],
+    extend_ordered: tuple[str, ...],
+) -> EffectPatterns:
+    return EffectPatterns(serial + extend_serial, safe + extend_safe, ordered + extend_ordered)
+
+
+def receiver_name(path: str | None) -> str | None:
+    """The name a receiver pattern is matched with: `self._conn` -> `conn`, `d[]` -> `d`."""
+    if not path:
+        return None
+    last = path.replace("[]", "").rsplit(".", 1)[-1]
+    return last.lstrip("_") or last

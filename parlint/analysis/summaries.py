@@ -1,0 +1,401 @@
+"""Module facts shared by every async function: imports, globals, receiver types, and
+summaries of the functions and methods defined in the module (state behind calls).
+
+A `Summary` says which `self.*` attributes and module globals a function reads and writes,
+which serial resources it goes through, and whether it performs an effectful or ordered
+operation, transitively over calls to other functions/methods of the same module (to a
+fixpoint). A call on `self` to a method the module does not define touches all of `self`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import libcst as cst
+
+from parlint.analysis.effects import CallKind, EffectPatterns, kind_of_name, receiver_name
+from parlint.analysis.facts import Facts, all_params, suite_facts
+from parlint.analysis.names import (
+    ImportTable,
+    dotted_name,
+    import_table,
+    method_name,
+    path_root,
+    qualified_name,
+)
+
+FRAMEWORK_PREFIXES = ("asyncio.", "trio.", "anyio.")
+# Calls that run their first callable argument elsewhere: classify by that argument.
+OFFLOAD_CALLS = frozenset(
+    """asyncio.to_thread trio.to_thread.run_sync anyio.to_thread.run_sync run_in_executor
+    async_add_executor_job to_thread run_sync sync_to_async""".split()
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    reads: frozenset[str] = frozenset()  # paths rooted at "self" or at module globals
+    writes: frozenset[str] = frozenset()
+    resources: frozenset[str] = frozenset()  # serial receivers used (self-rooted / global)
+    effect: str | None = None  # what makes it effectful/ordered, e.g. "`self.ws.send`"
+    touches_self: bool = False  # calls a method of self the module does not define
+
+
+def type_name(node: cst.CSTNode | None, imports: ImportTable) -> str | None:
+    """The qualified type an annotation or constructing expression names."""
+    if node is None:
+        return None
+    if isinstance(node, cst.Annotation):
+        node = node.annotation
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if isinstance(node, cst.Call):
+        return qualified_name(node.func, imports)
+    if isinstance(node, cst.SimpleString):
+        try:
+            inner = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - a string annotation that is not an expression
+            return None
+        return type_name(inner, imports)
+    if isinstance(node, cst.Subscript):
+        base = qualified_name(node.value, imports) or ""
+        if base.rsplit(".", 1)[-1] in ("Optional", "Annotated") and node.slice:
+            element = node.slice[0].slice
+            if isinstance(element, cst.Index):
+                return type_name(element.value, imports)
+        return base or None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        left = type_name(node.left, imports)
+        if left and left != "None":
+            return left
+        return type_name(node.right, imports)
+    return qualified_name(node, imports)
+
+
+@dataclass
+class FunctionInfo:
+    key: str  # "name" or "Class.name"
+    node: cst.FunctionDef
+    class_name: str | None
+    self_name: str | None  # first parameter of a method (not for staticmethods)
+
+
+@dataclass
+class ModuleContext:
+    """Everything the per-function analysis needs to know about the module."""
+
+    module: cst.Module
+    imports: ImportTable
+    patterns: EffectPatterns
+    globals: set[str] = field(default_factory=set)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    class_types: dict[str, dict[str, str]] = field(default_factory=dict)  # class -> attr -> type
+    summaries: dict[str, Summary] = field(default_factory=dict)
+    by_node: dict[int, FunctionInfo] = field(default_factory=dict)
+
+    @property
+    def framework(self) -> str | None:
+        return self.imports.framework
+
+    def summary_for_call(
+        self, call: cst.Call, self_name: str | None, class_name: str | None
+    ) -> tuple[Summary | None, bool]:
+        """The summary of a call to a same-module function/method, and whether the call is a
+        call on `self` (so that a missing summary means "touches all of self")."""
+        func = call.func
+        if isinstance(func, cst.Name):
+            info = self.functions.get(func.value)
+            return (self.summaries.get(info.key) if info else None), False
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and self_name is not None
+            and func.value.value == self_name
+        ):
+            key = f"{class_name}.{func.attr.value}"
+            return self.summaries.get(key), True
+        return None, False
+
+    def receiver_type(
+        self, path: str, local_types: dict[str, str], self_name: str | None,
+        class_name: str | None,
+    ) -> str | None:
+        if path in local_types:
+            return local_types[path]
+        if self_name and class_name and path.startswith(self_name + "."):
+            attr = path[len(self_name) + 1:]
+            return self.class_types.get(class_name, {}).get(attr)
+        return None
+
+    def receiver_class(
+        self, path: str | None, local_types: dict[str, str], self_name: str | None,
+        class_name: str | None,
+    ) -> str | None:
+        """"serial", "safe" or None for the receiver at `path`."""
+        if not path:
+            return None
+        type_ = self.receiver_type(path, local_types, self_name, class_name)
+        name = receiver_name(path)
+        if name == self_name or name == "self" or name == "cls":
+            name = None
+        return self.patterns.receiver_class(name, type_)
+
+
+def call_kind(call: cst.Call, imports: ImportTable) -> tuple[CallKind, str | None]:
+    """Kind of a call by name; offloading calls (`asyncio.to_thread(f, ...)`) by `f`."""
+    qualified = qualified_name(call.func, imports)
+    method = method_name(call)
+    if (qualified in OFFLOAD_CALLS or method in OFFLOAD_CALLS) and call.args:
+        for arg in call.args:
+            inner = arg.value
+            name = dotted_name(inner)
+            if name is not None and name != "None":
+                return kind_of_name(name.rsplit(".", 1)[-1]), qualified
+        return CallKind.UNKNOWN, qualified
+    return kind_of_name(method), qualified
+
+
+def local_types(fn: cst.FunctionDef, facts: Facts, imports: ImportTable) -> dict[str, str]:
+    """Types of local names visible from annotations, constructors and `with ... as`."""
+    types: dict[str, str] = {}
+    for param in all_params(fn.params):
+        t = type_name(param.annotation, imports)
+        if t:
+            types[param.name.value] = t
+
+    def visit(stmts: Iterable[cst.CSTNode]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        target = dotted_name(small.targets[0].target)
+                        t = type_name(small.value, imports) if _constructs(small.value) else None
+                        if target and t:
+                            types[target] = t
+                    elif isinstance(small, cst.AnnAssign):
+                        target = dotted_name(small.target)
+                        t = type_name(small.annotation, imports)
+                        if target and t:
+                            types[target] = t
+            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            elif isinstance(stmt, cst.With):
+                for item in stmt.items:
+                    if item.asname is not None:
+                        target = dotted_name(item.asname.name)
+                        t = type_name(item.item, imports) if _constructs(item.item) else None
+                        if target and t:
+                            types[target] = t
+                visit(_suite(stmt.body))
+            else:
+                for suite in _suites(stmt):
+                    visit(_suite(suite))
+
+    visit(_suite(fn.body))
+    return types
+
+
+def _constructs(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Await):
+        node = node.expression
+    return isinstance(node, cst.Call)
+
+
+def _suite(suite: cst.BaseSuite | None) -> tuple[cst.CSTNode, ...]:
+    if isinstance(suite, cst.IndentedBlock):
+        return tuple(suite.body)
+    return ()
+
+
+def _suites(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
+    """The suites directly inside a compound statement (not nested defs/classes)."""
+    out: list[cst.BaseSuite] = []
+    if isinstance(stmt, cst.If):
+        out.append(stmt.body)
+        orelse = stmt.orelse
+        if isinstance(orelse, cst.If):
+            out.extend(_suites(orelse))
+        elif orelse is not None:
+            out.append(orelse.body)
+    elif isinstance(stmt, (cst.For, cst.While)):
+        out.append(stmt.body)
+        if stmt.orelse is not None:
+            out.append(stmt.orelse.body)
+    elif isinstance(stmt, cst.With):
+        out.append(stmt.body)
+    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        out.append(stmt.body)
+        out.extend(h.body for h in stmt.handlers)
+        if stmt.orelse is not None:
+            out.append(stmt.orelse.body)
+        if stmt.finalbody is not None:
+            out.append(stmt.finalbody.body)
+    elif isinstance(stmt, cst.Match):
+        out.extend(case.body for case in stmt.cases)
+    return out
+
+
+def compound_suites(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
+    return _suites(stmt)
+
+
+def _is_static(fn: cst.FunctionDef) -> bool:
+    return any(
+        (dotted_name(d.decorator) or "").rsplit(".", 1)[-1] == "staticmethod"
+        for d in fn.decorators
+    )
+
+
+def build_module_context(module: cst.Module, patterns: EffectPatterns) -> ModuleContext:
+    ctx = ModuleContext(module=module, imports=import_table(module), patterns=patterns)
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            info = FunctionInfo(stmt.name.value, stmt, None, None)
+            ctx.functions[info.key] = info
+            ctx.by_node[id(stmt)] = info
+        elif isinstance(stmt, cst.ClassDef):
+            _add_class(ctx, stmt)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        name = dotted_name(target.target)
+                        if name and "." not in name:
+                            ctx.globals.add(name)
+                elif isinstance(small, cst.AnnAssign):
+                    name = dotted_name(small.target)
+                    if name and "." not in name:
+                        ctx.globals.add(name)
+    _summarise(ctx)
+    return ctx
+
+
+def _add_class(ctx: ModuleContext, cls: cst.ClassDef) -> None:
+    name = cls.name.value
+    types = ctx.class_types.setdefault(name, {})
+    for stmt in _suite(cls.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign):
+                    attr = dotted_name(small.target)
+                    t = type_name(small.annotation, ctx.imports)
+                    if attr and t and "." not in attr:
+                        types[attr] = t
+        elif isinstance(stmt, cst.FunctionDef):
+            params = list(all_params(stmt.params))
+            self_name = params[0].name.value if params and not _is_static(stmt) else None
+            info = FunctionInfo(f"{name}.{stmt.name.value}", stmt, name, self_name)
+            ctx.functions.setdefault(info.key, info)
+            ctx.by_node[id(stmt)] = info
+            if self_name:
+                _attribute_types(stmt, self_name, types, ctx.imports)
+
+
+def _attribute_types(
+    fn: cst.FunctionDef, self_name: str, types: dict[str, str], imports: ImportTable
+) -> None:
+    facts = Facts()
+    for path, t in local_types(fn, facts, imports).items():
+        if path.startswith(self_name + ".") and path.count(".") == 1:
+            types.setdefault(path.split(".", 1)[1], t)
+
+
+def _local_summary(ctx: ModuleContext, info: FunctionInfo) -> tuple[Summary, set[str], set[str]]:
+    """The function's own summary, plus its self-callees and module-function callees."""
+    fn = info.node
+    facts = suite_facts(fn.body)
+    self_name = info.self_name
+    params = {p.name.value for p in all_params(fn.params)}
+    local = (facts.binds | params) - facts.declared_global
+
+    def keep(path: str) -> str | None:
+        root = path_root(path)
+        if self_name and root == self_name:
+            return "self" + path[len(root):]
+        if root in ctx.globals and (root not in local or root in facts.declared_global):
+            return path
+        return None
+
+    reads = {k for k in map(keep, facts.reads) if k}
+    writes = {k for k in map(keep, facts.writes) if k}
+    resources: set[str] = set()
+    effect: str | None = None
+    touches_self = False
+    self_callees: set[str] = set()
+    fn_callees: set[str] = set()
+    types = local_types(fn, facts, ctx.imports)
+    for site in facts.calls:
+        call = site.call
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in ctx.functions:
+            fn_callees.add(func.value)
+        elif (
+            self_name
+            and isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == self_name
+        ):
+            key = f"{info.class_name}.{func.attr.value}"
+            if key in ctx.functions:
+                self_callees.add(key)
+            elif not _is_builtin_self_call(func.attr.value):
+                touches_self = True
+        if not site.awaited:
+            continue
+        kind, qualified = call_kind(call, ctx.imports)
+        spelled = dotted_name(func) or method_name(call) or "call"
+        receiver = site.receiver
+        cls = ctx.receiver_class(receiver, types, self_name, info.class_name)
+        if cls == "serial" and receiver is not None:
+            kept = keep(receiver)
+            if kept:
+                resources.add(kept)
+        if effect is None:
+            ordered = ctx.patterns.ordered_pattern(method_name(call), qualified)
+            if ordered or kind is CallKind.EFFECTFUL:
+                effect = f"`{spelled}`"
+    summary = Summary(
+        frozenset(reads), frozenset(writes), frozenset(resources), effect, touches_self
+    )
+    return summary, self_callees, fn_callees
+
+
+def _is_builtin_self_call(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _summarise(ctx: ModuleContext) -> None:
+    local: dict[str, tuple[Summary, set[str], set[str]]] = {
+        key: _local_summary(ctx, info) for key, info in ctx.functions.items()
+    }
+    current = {key: value[0] for key, value in local.items()}
+    for _ in range(len(current) + 1):
+        changed = False
+        for key, (own, self_callees, fn_callees) in local.items():
+            merged = current[key]
+            reads, writes = set(merged.reads), set(merged.writes)
+            resources = set(merged.resources)
+            effect, touches = merged.effect, merged.touches_self
+            for callee in self_callees:
+                other = current[callee]
+                reads |= other.reads
+                writes |= other.writes
+                resources |= other.resources
+                effect = effect or other.effect
+                touches = touches or other.touches_self
+            for callee in fn_callees:
+                other = current[callee]
+                # A module function's `self` is not the caller's: only globals carry over.
+                reads |= {p for p in other.reads if path_root(p) != "self"}
+                writes |= {p for p in other.writes if path_root(p) != "self"}
+                resources |= {p for p in other.resources if path_root(p) != "self"}
+                effect = effect or other.effect
+            new = Summary(frozenset(reads), frozenset(writes), frozenset(resources), effect,
+                          touches)
+            if new != current[key]:
+                current[key] = new
+                changed = True
+        if not changed:
+            break
+    ctx.summaries = current

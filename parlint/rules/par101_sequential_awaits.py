@@ -1,0 +1,165 @@
+"""PAR101: sequential awaits that do not depend on each other."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from parlint.analysis.dependence import AwaitGroup, FunctionAnalysis
+from parlint.analysis.provider import AsyncFunctionProvider
+from parlint.rules.base import FixSpec, Invalid, Rule, Valid
+from parlint.types import Safety
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def suggestion(framework: str | None) -> str:
+    if framework == "trio":
+        return "start them in a nursery"
+    if framework == "anyio":
+        return "start them in a task group"
+    return "await them together with asyncio.gather"
+
+
+def group_message(group: AwaitGroup) -> str:
+    calls = ", ".join(f"`{site.label}`" for site in group.sites)
+    saving = (
+        f"{_plural(group.awaits_in_segment, 'sequential await')} → "
+        f"{_plural(group.stages_in_segment, 'concurrent stage')}"
+    )
+    return f"{saving}: {calls} do not depend on each other; {suggestion(group.framework)}"
+
+
+def group_fix_spec(group: AwaitGroup, analysis: FunctionAnalysis, config: object) -> FixSpec | None:
+    """The fix for a group, built by the gather codemod (None when it cannot be written)."""
+    if group.before:
+        return None  # statements that feed the group would have to move first: leave it
+    try:
+        from parlint.codemods.gather import group_fix
+    except ImportError:  # the codemod is optional: report without a fix
+        return None
+    safety = Safety.SAFE if group.read_only else Safety.UNSAFE
+    max_concurrency = getattr(config, "max_concurrency", None)
+    return group_fix(
+        group.statements,
+        [group.block.statements[i] for i in group.stage1],
+        safety=safety,
+        framework=group.framework or "asyncio",
+        asyncio_name=group.asyncio_alias,
+        scope=analysis.function,
+        max_concurrency=max_concurrency,
+    )
+
+
+class SequentialAwaits(Rule):
+    """
+    ## What it does
+    Finds awaits in one block of an `async def` that run one after the other although none
+    needs the result or the side effects of another, and reports the first of each group with
+    how many stages the awaits need (`3 sequential awaits → 1 concurrent stage`).
+
+    Two awaits are independent only when the analysis can see that: neither reads what the
+    other writes (names, attributes, items, and the `self` attributes and globals that the
+    module's own functions touch), they do not go through the same serial resource (a database
+    connection, session, transaction, cursor, websocket, stream, file, lock or queue), neither
+    is an ordered operation (sleep, lock, send/recv, write/drain, begin/commit, connect/login,
+    start/stop...), neither has side effects (create, update, delete, send...), and no early
+    exit, `if`, `try` or `with` boundary lies between them.
+
+    ## Why is this bad?
+    Each await waits for the previous one to finish although it could have started at once:
+    the latencies add up where the longest one would do.
+
+    ## Example
+    ```python
+    async def dashboard(client, user_id):
+        user = await client.get_user(user_id)
+        orders = await client.get_orders(user_id)
+        return user, orders
+    ```
+
+    ## Use instead
+    ```python
+    async def dashboard(client, user_id):
+        user, orders = await asyncio.gather(
+            client.get_user(user_id), client.get_orders(user_id)
+        )
+        return user, orders
+    ```
+    With trio or anyio, start the calls in a nursery / task group.
+
+    ## Fix safety
+    The fix is safe when every grouped call is read-only by name (get, fetch, read, load,
+    list, query...): reordering reads of independent data cannot change the result. Otherwise
+    it is unsafe: if one call fails, the others have still run. trio/anyio groups that assign
+    results get a display-only suggestion. No fix when statements feeding the group would have
+    to move first.
+
+    ## Options
+    The analysis options: `serial-receivers`, `concurrent-safe-receivers`, `ordered-calls` (and
+    their `extend-...` forms). `max-concurrency` splits large groups into several gathers.
+
+    ## Known problems
+    The analysis sees one module: a call into another module is judged by its name and
+    receiver. Calls with unclear names (neither read-only nor effectful by name) may be grouped
+    when nothing else ties them together; mark such a line with `# noqa: PAR101`.
+    """
+
+    code = "PAR101"
+    name = "sequential-independent-awaits"
+    summary = "Sequential awaits that do not depend on each other"
+    fixable = True
+    METADATA_DEPENDENCIES = (AsyncFunctionProvider,)
+
+    VALID = (
+        Valid(
+            "async def f(client, uid):\n"
+            "    user = await client.get_user(uid)\n"
+            "    posts = await client.get_posts(user.id)\n"
+        ),
+        Valid(
+            "async def f(conn):\n"
+            "    a = await conn.fetch('select 1')\n"
+            "    b = await conn.fetch('select 2')\n"
+        ),
+        Valid(
+            "import asyncio\n"
+            "async def f(api):\n"
+            "    a = await api.get_a()\n"
+            "    await asyncio.sleep(1)\n"
+            "    b = await api.get_b()\n"
+        ),
+    )
+    INVALID = (
+        Invalid(
+            "async def f(client, uid):\n"
+            "    user = await client.get_user(uid)\n"
+            "    orders = await client.get_orders(uid)\n"
+            "    return user, orders\n",
+            line=2,
+            column=4,
+            message="2 sequential awaits → 1 concurrent stage: `client.get_user`, "
+            "`client.get_orders` do not depend on each other; await them together with "
+            "asyncio.gather",
+        ),
+        Invalid(
+            "import trio\n"
+            "async def f(api):\n"
+            "    await api.fetch_a()\n"
+            "    await api.fetch_b()\n"
+            "    await api.fetch_c()\n",
+            line=3,
+            column=4,
+        ),
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is None:
+            return
+        analysis = self.get_metadata(AsyncFunctionProvider, node, None)
+        if analysis is None:
+            return
+        for group in analysis.groups:
+            fix = group_fix_spec(group, analysis, self.context.config)
+            self.report(group.first, group_message(group), fix=fix)

@@ -1,0 +1,178 @@
+"""PAR102: a `for` loop (or comprehension) that awaits independent iterations one at a time."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from parlint.analysis.dependence import FunctionAnalysis, LoopAnalysis
+from parlint.analysis.provider import AsyncFunctionProvider
+from parlint.rules.base import FixSpec, Invalid, Rule, Valid
+from parlint.types import Safety
+
+
+def loop_message(loop: LoopAnalysis, max_concurrency: int) -> str:
+    calls = ", ".join(dict.fromkeys(f"`{site.label}`" for site in loop.sites))
+    what = "comprehension" if not isinstance(loop.node, cst.For) else "`for` loop"
+    per = len(loop.sites)
+    awaits = "1 await" if per == 1 else f"{per} awaits"
+    if loop.framework in ("trio", "anyio"):
+        how = (
+            "a nursery" if loop.framework == "trio" else "a task group"
+        ) + f" with a capacity limiter of max-concurrency={max_concurrency}"
+    else:
+        how = f"a bounded gather (max-concurrency={max_concurrency})"
+    return (
+        f"{what} awaits {calls} one item at a time ({awaits} per iteration) although the "
+        f"iterations are independent: up to {max_concurrency} iterations' awaits could overlap "
+        f"with {how}"
+    )
+
+
+def loop_fix_spec(
+    loop: LoopAnalysis, analysis: FunctionAnalysis, config: object, statement: cst.CSTNode | None
+) -> FixSpec | None:
+    if loop.framework in ("trio", "anyio"):
+        return None
+    try:
+        from parlint.codemods.loops import loop_fix
+    except ImportError:  # the codemod is optional: report without a fix
+        return None
+    if not isinstance(loop.node, (cst.For, cst.ListComp, cst.SetComp, cst.DictComp)):
+        return None
+    read_only = all(site.read_only for site in loop.sites)
+    option = getattr(config, "option", None)
+    try:
+        style = option("fix-style") if option else "semaphore"
+    except KeyError:
+        style = "semaphore"
+    return loop_fix(
+        loop.node,  # type: ignore[arg-type]
+        # Even read-only, a failure now may happen after later items have started.
+        safety=Safety.SAFE if read_only else Safety.UNSAFE,
+        style=style,
+        max_concurrency=getattr(config, "max_concurrency", 5),
+        target_version=getattr(config, "target_version", (3, 9)),
+        asyncio_name=loop.asyncio_alias,
+        statement_of=statement if isinstance(statement, cst.SimpleStatementLine) else None,
+        scope=analysis.function,
+    )
+
+
+class AwaitInLoop(Rule):
+    """
+    ## What it does
+    Finds a `for` loop, or a list/set/dict/generator comprehension, in an `async def` that
+    awaits once per item although the iterations do not depend on each other, and reports the
+    loop (the `for` statement or the comprehension).
+
+    Iterations are independent only when the analysis can see that: no value written in one
+    iteration is read in a later one (collecting per-item results into a list or dict is
+    fine; running totals are not), no `break`/`return`/`raise` ends the loop early, no
+    pacing, ordered or serial-resource call is made (sleep, locks, queues, send/recv, a shared
+    connection, session or cursor), no call has side effects by its name, the loop does not
+    change its own iterable, and the awaited calls depend on the item (a loop that repeats the
+    same call is a retry or a poll). `while` loops (polling, retries, pagination) and
+    `async for` bodies (streaming) are never reported.
+
+    ## Why is this bad?
+    The loop takes the sum of the items' latencies where a bounded concurrent form takes
+    about the longest of each `max-concurrency` items.
+
+    ## Example
+    ```python
+    async def profiles(client, user_ids):
+        result = []
+        for user_id in user_ids:
+            result.append(await client.get_profile(user_id))
+        return result
+    ```
+
+    ## Use instead
+    ```python
+    async def profiles(client, user_ids):
+        semaphore = asyncio.Semaphore(5)
+
+        async def one(user_id):
+            async with semaphore:
+                return await client.get_profile(user_id)
+
+        return list(await asyncio.gather(*(one(u) for u in user_ids)))
+    ```
+    With trio or anyio, start one task per item in a nursery / task group with a
+    `CapacityLimiter`.
+
+    ## Fix safety
+    Safe when every awaited call is read-only by name; otherwise unsafe (when an item fails,
+    later items may already have run). trio/anyio loops get no automatic fix.
+
+    ## Options
+    `max-concurrency` bounds the rewrite; `fix-style` chooses its form. The analysis options
+    (`serial-receivers`, `concurrent-safe-receivers`, `ordered-calls`) apply.
+
+    ## Known problems
+    The loop may be sequential on purpose to be gentle with a server (a rate limit) without
+    an explicit sleep; mark it with `# noqa: PAR102` or lower `max-concurrency`.
+    """
+
+    code = "PAR102"
+    name = "await-in-loop"
+    summary = "Loop awaits independent iterations one at a time"
+    fixable = True
+    METADATA_DEPENDENCIES = (AsyncFunctionProvider,)
+
+    VALID = (
+        Valid(
+            "async def f(client, ids):\n"
+            "    total = 0\n"
+            "    for i in ids:\n"
+            "        total += await client.get_count(i)\n"
+            "    return total\n"
+        ),
+        Valid(
+            "async def f(client):\n"
+            "    cursor = None\n"
+            "    while True:\n"
+            "        page = await client.list_items(cursor)\n"
+            "        cursor = page.next\n"
+            "        if not cursor:\n"
+            "            break\n"
+        ),
+        Valid(
+            "import asyncio\n"
+            "async def f(client, ids):\n"
+            "    for i in ids:\n"
+            "        await client.get_item(i)\n"
+            "        await asyncio.sleep(1)\n"
+        ),
+    )
+    INVALID = (
+        Invalid(
+            "async def f(client, ids):\n"
+            "    out = []\n"
+            "    for i in ids:\n"
+            "        out.append(await client.get_item(i))\n"
+            "    return out\n",
+            line=3,
+            column=4,
+        ),
+        Invalid(
+            "async def f(client, ids):\n"
+            "    return [await client.get_item(i) for i in ids]\n",
+            line=2,
+            column=11,
+        ),
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is None:
+            return
+        analysis = self.get_metadata(AsyncFunctionProvider, node, None)
+        if analysis is None:
+            return
+        max_concurrency = getattr(self.context.config, "max_concurrency", 5)
+        for loop in analysis.loops:
+            if not loop.independent:
+                continue
+            statement = loop.sites[0].statement if loop.sites else None
+            fix = loop_fix_spec(loop, analysis, self.context.config, statement)
+            self.report(loop.node, loop_message(loop, max_concurrency), fix=fix)
