@@ -142,3 +142,18 @@ def unique(items: Iterable[str]) -> list[str]:
 
 def taken_names(scope: cst.CSTNode | None, extra: Collection[str] = ()) -> set[str]:
     return names_in(scope) | set(extra)
+
+
+def bounding_wrapper(asyncio: str, limit: int, taken: set[str]) -> tuple[list[cst.BaseStatement], str]:
+    """`_semaphore = asyncio.Semaphore(limit)` and `async def _bounded(awaitable)` that awaits
+    under it: wrapping each awaitable of a gather/create_task bounds how many run at once."""
+    semaphore = fresh_name("_semaphore", taken)
+    wrapper = fresh_name("_bounded", taken)
+    return [
+        statement(f"{semaphore} = {asyncio}.Semaphore({limit})\n"),
+        statement(
+            f"async def {wrapper}(awaitable):\n"
+            f"    async with {semaphore}:\n"
+            f"        return await awaitable\n"
+        ),
+    ], wrapper

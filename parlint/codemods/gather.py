@@ -19,6 +19,7 @@ from typing import Collection, Sequence
 import libcst as cst
 
 from parlint.codemods.common import (
+    bounding_wrapper,
     code,
     comment_lines,
     fresh_name,
@@ -69,6 +70,7 @@ def group_fix(
     asyncio_name: str | None = None,
     framework_name: str | None = None,
     scope: cst.CSTNode | None = None,
+    max_concurrency: int | None = None,
 ) -> FixSpec | None:
     """The fix that runs the grouped statements of `statements` concurrently.
 
@@ -84,6 +86,8 @@ def group_fix(
       `common.module_alias`); None adds `import asyncio`. `framework_name` likewise for
       trio/anyio.
     - `scope`: the enclosing function, used to choose names that do not collide (`_`).
+    - `max_concurrency`: when the group is larger, each call is wrapped in a small coroutine
+      awaiting it under an `asyncio.Semaphore(max_concurrency)`, so that the bound holds.
 
     Returns None when a statement has a shape that is not handled.
     """
@@ -99,13 +103,15 @@ def group_fix(
     later = [s for s in statements if not any(s is g for g in grouped)]
     # Comments of the grouped statements move onto the new statement; none is lost.
     comments = list(statements[0].leading_lines)
+    comments.extend(comment_lines(members[0].statement.with_changes(leading_lines=())))  # type: ignore[union-attr]
     for m in members[1:]:
         comments.extend(comment_lines(m.statement))  # type: ignore[union-attr]
-    first_trailing = comment_lines(members[0].statement.with_changes(leading_lines=()))  # type: ignore[union-attr]
-    comments.extend(first_trailing)
+    if max_concurrency is not None and max_concurrency < 2:
+        return None  # one call at a time is what the code already does
 
     if framework == "asyncio":
-        new, imports = _gather(members, asyncio_name, scope)  # type: ignore[arg-type]
+        bound = max_concurrency if max_concurrency and len(members) > max_concurrency else None
+        new, imports = _gather(members, asyncio_name, scope, bound)  # type: ignore[arg-type]
     else:
         built = _nursery(members, framework, framework_name, scope)  # type: ignore[arg-type]
         if built is None:
@@ -126,14 +132,21 @@ def group_fix(
 
 
 def _gather(
-    members: list[Member], asyncio_name: str | None, scope: cst.CSTNode | None
+    members: list[Member],
+    asyncio_name: str | None,
+    scope: cst.CSTNode | None,
+    bound: int | None = None,
 ) -> tuple[list[cst.BaseStatement], tuple]:
     module = asyncio_name or "asyncio"
-    call = f"await {module}.gather({', '.join(code(m.awaited) for m in members)})"
-    declarations: list[cst.BaseStatement] = []
-    if all(m.target is None for m in members):
-        return [statement(call + "\n")], import_request(asyncio_name, "asyncio")
     taken = taken_names(scope)
+    awaitables = [code(m.awaited) for m in members]
+    declarations: list[cst.BaseStatement] = []
+    if bound is not None:
+        declarations, wrapper = bounding_wrapper(module, bound, taken)
+        awaitables = [f"{wrapper}({a})" for a in awaitables]
+    call = f"await {module}.gather({', '.join(awaitables)})"
+    if all(m.target is None for m in members):
+        return [*declarations, statement(call + "\n")], import_request(asyncio_name, "asyncio")
     unused = "_" if "_" not in taken else fresh_name("_unused", taken)
     targets = []
     for m in members:

@@ -388,6 +388,8 @@ class _Builder:
                 loop = f"for {start} in range(0, len({iterable}), {self.limit}):\n"
                 chunk = f"{iterable}[{start}:{start} + {self.limit}]"
             gathered = f"await {aio}.gather(*({call} for {target} in {chunk}))"
+            # The batches run one after the other on purpose: PAR102 must not flag them again.
+            loop = loop.replace(":\n", ":  # noqa: PAR102\n", 1)
             out.append(loop + "    " + _consume(gathered, sink))
         return [statement(line) for line in out]
 
