@@ -50,6 +50,10 @@ class Candidate:
     end_line: int
     code: str
     kind: str
+    # PAR101/PAR102 only, the oversampled strata of the labels: "independent" when there is no
+    # syntactic reason to keep the order (`independent_run`, `independent_loop`), "fetch" for an
+    # independent run of `name = await ...` assignments (a subset of independent)
+    stratum: str = ""
 
 
 def awaits_in(node: ast.AST) -> bool:
@@ -66,6 +70,99 @@ def awaits_in(node: ast.AST) -> bool:
 
 def awaits_in_body(statements: list[ast.stmt]) -> bool:
     return any(awaits_in(s) for s in statements)
+
+
+def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """`node` and its descendants in the same scope."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, SCOPES):
+            yield from own_nodes(child)
+
+
+def access_path(node: ast.AST) -> str | None:
+    """`x`, `self.x`, `a.b.c` for a Name or a chain of attributes on a Name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = access_path(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def stores(statement: ast.stmt) -> set[str]:
+    targets: list[ast.AST] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    paths = set()
+    for target in targets:
+        for node in own_nodes(target):
+            if isinstance(getattr(node, "ctx", None), ast.Store):
+                path = access_path(node)
+                if path:
+                    paths.add(path)
+    for node in own_nodes(statement):
+        if isinstance(node, ast.NamedExpr):
+            paths.add(node.target.id)
+    return paths
+
+
+def loads(statement: ast.stmt) -> set[str]:
+    paths = set()
+    for node in own_nodes(statement):
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+            path = access_path(node)
+            while path:
+                paths.add(path)
+                path = path.rpartition(".")[0]
+    return paths
+
+
+def sleeps(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call) and callee_name(n) in {"sleep", "checkpoint"} for n in own_nodes(node)
+    )
+
+
+def independent_run(run: list[ast.stmt]) -> bool:
+    """No statement reads what an earlier one in the run stored, and none sleeps."""
+    stored: set[str] = set()
+    for statement in run:
+        if loads(statement) & stored or sleeps(statement):
+            return False
+        stored |= stores(statement)
+    return True
+
+
+def run_stratum(run: list[ast.stmt]) -> str:
+    if not independent_run(run):
+        return ""
+    fetches = all(
+        isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets) for s in run
+    )
+    return "fetch" if fetches else "independent"
+
+
+def independent_loop(loop: ast.For) -> bool:
+    """No break/return/raise/sleep in the body (outside nested scopes and inner loops' breaks)."""
+    for statement in loop.body:
+        for node in own_nodes(statement):
+            if isinstance(node, (ast.Return, ast.Raise)) or sleeps(node):
+                return False
+            if isinstance(node, ast.Break) and not inside_inner_loop(loop, node):
+                return False
+    return True
+
+
+def inside_inner_loop(loop: ast.For, target: ast.AST) -> bool:
+    for statement in loop.body:
+        for node in own_nodes(statement):
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node is not loop:
+                if any(n is target for n in own_nodes(node)):
+                    return True
+    return False
 
 
 def callee_name(call: ast.Call) -> str | None:
@@ -110,9 +207,16 @@ class Scanner(ast.NodeVisitor):
         self.found: list[Candidate] = []
         self.loop_depth = 0
 
-    def add(self, node: ast.AST, code: str, kind: str, end_line: int | None = None) -> None:
+    def add(
+        self,
+        node: ast.AST,
+        code: str,
+        kind: str,
+        end_line: int | None = None,
+        stratum: str = "",
+    ) -> None:
         end = end_line if end_line is not None else getattr(node, "end_lineno", node.lineno)
-        self.found.append(Candidate(self.file, node.lineno, end, code, kind))
+        self.found.append(Candidate(self.file, node.lineno, end, code, kind, stratum))
 
     # blocks: runs of consecutive awaiting statements (PAR101)
     def generic_visit(self, node: ast.AST) -> None:
@@ -131,13 +235,19 @@ class Scanner(ast.NodeVisitor):
                 run.append(statement)
                 continue
             if len(run) >= 2:
-                self.add(run[0], "PAR101", f"await-run-{len(run)}", run[-1].end_lineno)
+                self.add(
+                    run[0],
+                    "PAR101",
+                    f"await-run-{len(run)}",
+                    run[-1].end_lineno,
+                    run_stratum(run),
+                )
             run = []
 
     # loops (PAR102) and the loop context of task spawners (PAR201)
     def visit_For(self, node: ast.For) -> None:
         if awaits_in_body(node.body):
-            self.add(node, "PAR102", "for-await", node.iter.end_lineno)
+            self.add(node, "PAR102", "for-await", node.iter.end_lineno, "independent" if independent_loop(node) else "")
         self.visit_loop(node)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
@@ -164,7 +274,8 @@ class Scanner(ast.NodeVisitor):
             if index:
                 parts.append(generator.iter)
         if not is_async and any(awaits_in(p) for p in parts):
-            self.add(node, "PAR102", f"{type(node).__name__.lower()}-await")
+            kind = f"{type(node).__name__.lower()}-await"
+            self.add(node, "PAR102", kind, stratum="" if sleeps(node) else "independent")
         self.visit_loop(node)
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = (
@@ -252,6 +363,16 @@ def stratified_sample(
     return picked  # in draw order: label them in this order
 
 
+def labelled_sites(directory: Path) -> set[tuple[str, int, str]]:
+    import yaml
+
+    sites = set()
+    for path in directory.glob("PAR*.yaml"):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            sites.add((entry["file"], entry["line"], entry["code"]))
+    return sites
+
+
 def default_corpus() -> Path:
     env = os.environ.get("PARLINT_CORPUS")
     return Path(env) if env else Path(__file__).resolve().parent / ".corpus"
@@ -265,6 +386,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, help="sample this many per code (stratified)")
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--summary", action="store_true", help="counts per package and code")
+    parser.add_argument(
+        "--stratum",
+        choices=("all", "independent", "fetch"),
+        default="all",
+        help="independent: only PAR101/PAR102 candidates with no syntactic ordering reason;"
+        " fetch: only independent runs of `name = await ...`",
+    )
+    parser.add_argument(
+        "--exclude-labelled", type=Path, help="leave out sites already in this label directory"
+    )
+    parser.add_argument(
+        "--exclude", nargs="*", default=[], help="leave out files whose path contains this"
+    )
     args = parser.parse_args(argv)
     corpus = args.corpus or default_corpus()
     if not corpus.is_dir():
@@ -273,6 +407,14 @@ def main(argv: list[str] | None = None) -> int:
     found = list(scan_corpus(corpus, args.packages))
     codes = args.code or list(CODES)
     found = [c for c in found if c.code in codes]
+    found = [c for c in found if not any(part in c.file for part in args.exclude)]
+    if args.stratum == "independent":
+        found = [c for c in found if c.stratum in ("independent", "fetch")]
+    elif args.stratum == "fetch":
+        found = [c for c in found if c.stratum == "fetch"]
+    if args.exclude_labelled:
+        done = labelled_sites(args.exclude_labelled)
+        found = [c for c in found if (c.file, c.line, c.code) not in done]
     if args.summary:
         counts = Counter((c.file.split("/", 1)[0], c.code) for c in found)
         for package in sorted({p for p, _ in counts}):
