@@ -74,6 +74,14 @@ def cli() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (never raises, never prints a traceback unasked)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A message with characters the terminal cannot show must not crash the run.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - detached or closed stream
+                pass
     try:
         result = cli.main(args=args, prog_name="parlint", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -47,6 +47,7 @@ def check(
     common.print_tracebacks(invocation, results)
     invocation.log(f"{checked} file(s) checked in {time.perf_counter() - started:.2f}s")
     fmt = invocation.output_format
+    color = False
     if statistics:
         if fmt == "json":
             text = format_json_statistics(findings)
@@ -63,7 +64,7 @@ def check(
         text = format_text(
             findings, files_checked=checked, color=color, summary=invocation.quiet == 0
         )
-    invocation.write(text)
+    invocation.write(text, color=color)
     ctx.exit(common.exit_code(len(findings), exit_zero))
 
 

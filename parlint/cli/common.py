@@ -320,10 +320,11 @@ class Invocation:
             return True
         return self.output_file is None and hasattr(stream, "isatty") and stream.isatty()
 
-    def write(self, text: str) -> None:
-        """Write the command's output to stdout or --output-file."""
+    def write(self, text: str, color: bool = False) -> None:
+        """Write the command's output to stdout or --output-file. `color`: the text carries
+        colour codes on purpose (click would strip them when stdout is not a terminal)."""
         if self.output_file is None:
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, color=color)
             return
         try:
             target = Path(self.output_file)
