@@ -6,7 +6,6 @@ finds, at the same positions, and never abort a flake8 run.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import standin_rules
 from flake8.defaults import NOQA_INLINE_REGEXP
 
 from parlint import flake8_plugin, noqa, registry
@@ -24,13 +22,22 @@ from parlint.engine import lint_source
 from parlint.flake8_plugin import Plugin
 from parlint.rules.base import Rule
 
-TESTS = Path(__file__).resolve().parent
-# Real flake8, with the stand-in PAR101 installed only while the real rule does not exist.
-RUN_FLAKE8 = (
-    "import standin_rules; standin_rules.install()\n"
-    "from flake8.main.cli import main\n"
-    "raise SystemExit(main())\n"
-)
+# Two independent awaits in a row: PAR101.
+SEQUENTIAL = """\
+async def load(uid):
+    a = await fetch_user(uid)
+    b = await fetch_orders(uid)
+    return a, b
+"""
+# An await per iteration whose results are collected in order: PAR102.
+LOOP = """\
+async def load_items(client, ids):
+    out = []
+    for i in ids:
+        out.append(await client.get_item(i))
+    return out
+"""
+# The second await needs the first one's result: nothing to report.
 CLEAN = (
     "async def load(uid):\n    user = await fetch_user(uid)\n    return await fetch_orders(user)\n"
 )
@@ -44,25 +51,13 @@ def fresh_config_cache() -> Iterator[None]:
     flake8_plugin._CONFIG_CACHE.clear()
 
 
-@pytest.fixture
-def standin(monkeypatch: pytest.MonkeyPatch) -> None:
-    rules = registry.all_rules()
-    if "PAR101" not in rules:
-        monkeypatch.setitem(rules, "PAR101", standin_rules.StandInSequentialAwaits)
-
-
 def flake8(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-    }
     return subprocess.run(
-        [sys.executable, "-c", RUN_FLAKE8, *args],
+        [sys.executable, "-m", "flake8", *args],
         cwd=cwd,
         input=stdin,
         capture_output=True,
         text=True,
-        env=env,
         check=False,
         timeout=120,
     )
@@ -80,15 +75,15 @@ def expected(path: str, source: str) -> list[str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, standin: None) -> Path:
-    (tmp_path / "app.py").write_text(standin_rules.SEQUENTIAL)
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app.py").write_text(SEQUENTIAL)
     (tmp_path / "clean.py").write_text(CLEAN)
     return tmp_path
 
 
 def test_select_par_reports_what_the_engine_finds(project: Path) -> None:
-    want = expected("./app.py", standin_rules.SEQUENTIAL)
-    assert any(": PAR101 " in line for line in want)
+    want = expected("./app.py", SEQUENTIAL)
+    assert want[0].startswith("./app.py:2:5: PAR101 ")
     result = flake8(project, "--select", "PAR", ".")
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == want
@@ -98,7 +93,7 @@ def test_select_par_reports_what_the_engine_finds(project: Path) -> None:
 def test_default_run_mixes_with_other_plugins(project: Path) -> None:
     result = flake8(project, "app.py")
     assert result.returncode == 1
-    assert par_lines(result.stdout) == expected("app.py", standin_rules.SEQUENTIAL)
+    assert par_lines(result.stdout) == expected("app.py", SEQUENTIAL)
     assert "F821 undefined name 'fetch_user'" in result.stdout
 
 
@@ -114,28 +109,28 @@ def test_extend_ignore_in_the_flake8_config(project: Path) -> None:
     assert "F821" in result.stdout  # only PAR101 went away
 
 
-@pytest.mark.skipif("PAR102" not in registry.all_rules(), reason="PAR102 has not landed yet")
 def test_extend_ignore_par102_keeps_par101(project: Path) -> None:
-    loop = "async def save_all(users):\n    for user in users:\n        await save(user)\n"
-    (project / "app.py").write_text(standin_rules.SEQUENTIAL + "\n\n" + loop)
-    assert any(" PAR102 " in line for line in expected("app.py", loop))
+    source = SEQUENTIAL + "\n\n" + LOOP
+    (project / "app.py").write_text(source)
+    both = expected("app.py", source)
+    assert {line.split()[1] for line in both} == {"PAR101", "PAR102"}
     (project / ".flake8").write_text("[flake8]\nextend-ignore = PAR102\n")
-    lines = par_lines(flake8(project, "--select", "PAR", "app.py").stdout)
-    assert lines and all(" PAR101 " in line for line in lines)
+    result = flake8(project, "--select", "PAR", "app.py")
+    assert result.stdout.splitlines() == [line for line in both if " PAR101 " in line]
 
 
 def test_per_file_ignores(project: Path) -> None:
     (project / "legacy").mkdir()
-    (project / "legacy" / "old.py").write_text(standin_rules.SEQUENTIAL)
+    (project / "legacy" / "old.py").write_text(SEQUENTIAL)
     (project / "setup.cfg").write_text("[flake8]\nper-file-ignores =\n    legacy/*.py: PAR101\n")
     result = flake8(project, "--select", "PAR", ".")
-    assert result.stdout.splitlines() == expected("./app.py", standin_rules.SEQUENTIAL)
+    assert result.stdout.splitlines() == expected("./app.py", SEQUENTIAL)
 
 
 def test_noqa_is_flake8s(project: Path) -> None:
-    want = expected("app.py", standin_rules.SEQUENTIAL)
+    want = expected("app.py", SEQUENTIAL)
     line = int(want[0].split(":")[1])
-    lines = standin_rules.SEQUENTIAL.splitlines(keepends=True)
+    lines = SEQUENTIAL.splitlines(keepends=True)
     lines[line - 1] = lines[line - 1].rstrip("\n") + "  # noqa: PAR101\n"
     (project / "app.py").write_text("".join(lines))
     assert par_lines(flake8(project, "--select", "PAR", "app.py").stdout) == [
@@ -151,10 +146,10 @@ def test_stdin(project: Path) -> None:
         "--stdin-display-name",
         "svc/app.py",
         "-",
-        stdin=standin_rules.SEQUENTIAL,
+        stdin=SEQUENTIAL,
     )
     assert result.returncode == 1, result.stderr
-    assert result.stdout.splitlines() == expected("svc/app.py", standin_rules.SEQUENTIAL)
+    assert result.stdout.splitlines() == expected("svc/app.py", SEQUENTIAL)
 
 
 def test_syntax_error_gives_e999_and_the_run_goes_on(project: Path) -> None:
@@ -164,9 +159,7 @@ def test_syntax_error_gives_e999_and_the_run_goes_on(project: Path) -> None:
     assert "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
     assert next(line for line in lines if "E999" in line).startswith("./broken.py:1:")
-    assert [line for line in lines if "E999" not in line] == expected(
-        "./app.py", standin_rules.SEQUENTIAL
-    )
+    assert [line for line in lines if "E999" not in line] == expected("./app.py", SEQUENTIAL)
 
 
 # --- the plugin as a unit ---------------------------------------------------------------------
@@ -181,9 +174,9 @@ def test_libcst_parse_failure_yields_nothing() -> None:
     assert run_plugin("async def f(:\n    await x()\n") == []
 
 
-def test_file_level_parlint_noqa_is_honoured(standin: None) -> None:
-    assert run_plugin(standin_rules.SEQUENTIAL)
-    assert run_plugin("# parlint: noqa\n" + standin_rules.SEQUENTIAL) == []
+def test_file_level_parlint_noqa_is_honoured() -> None:
+    assert run_plugin(SEQUENTIAL)
+    assert run_plugin("# parlint: noqa\n" + SEQUENTIAL) == []
 
 
 def test_an_internal_error_is_one_par999_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,15 +184,15 @@ def test_an_internal_error_is_one_par999_line(monkeypatch: pytest.MonkeyPatch) -
         raise RuntimeError("boom")
 
     monkeypatch.setattr(flake8_plugin, "lint_source", explode)
-    assert run_plugin(standin_rules.SEQUENTIAL) == [
+    assert run_plugin(SEQUENTIAL) == [
         (1, 0, "PAR999 internal error in parlint: RuntimeError: boom")
     ]
 
 
 def test_a_broken_parlint_config_is_one_par999_line(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.parlint]\nmax-concurrency = 'many'\n")
-    (tmp_path / "app.py").write_text(standin_rules.SEQUENTIAL)
-    found = run_plugin(standin_rules.SEQUENTIAL, str(tmp_path / "app.py"))
+    (tmp_path / "app.py").write_text(SEQUENTIAL)
+    found = run_plugin(SEQUENTIAL, str(tmp_path / "app.py"))
     assert len(found) == 1
     line, col, message = found[0]
     assert (line, col) == (1, 0)
