@@ -101,3 +101,26 @@ def test_second_fix_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         main(["fix", "--isolated", "--no-cache", "--unsafe-fixes", "--select", "PAR1010,PAR1020",
               str(fixed)])
         assert fixed.read_text() == once, module
+
+
+@pytest.mark.parametrize("style,target", STYLES, ids=[s for s, _ in STYLES])
+@pytest.mark.parametrize("module", MODULES)
+def test_real_rules_rewrite_equivalently_and_every_rewrite_is_faster(
+    tmp_path: Path, module: str, style: str, target: str
+) -> None:
+    """The real PAR101/PAR102 through the CLI: whatever they rewrite must be equivalent and
+    faster; what they leave (the analysis may be more careful than the drivers) stays as is."""
+    from parlint.registry import all_rules
+
+    if not {"PAR101", "PAR102"} <= set(all_rules()):
+        pytest.skip("PAR101/PAR102 not available")
+    fixed = fixed_copy(tmp_path, module, style, target, "PAR101,PAR102")
+    slow = compare(CASES / module, fixed, expect_speedup=False)
+    rewritten_but_slow = [
+        entry
+        for entry in slow
+        if function_source(fixed, entry.split(":")[0])
+        != function_source(CASES / module, entry.split(":")[0])
+    ]
+    assert rewritten_but_slow == []
+    assert fixed.read_text() != (CASES / module).read_text()  # at least something was fixed
