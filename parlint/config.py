@@ -419,7 +419,7 @@ def load_config(
     cli_values = validate(
         {k: v for k, v in (overrides or {}).items() if v is not None}, "command line"
     )
-    return build_config(file_values, cli_values, source=source, root=root, cwd=here)
+    return build_config(file_values, cli_values, source=source, root=root)
 
 
 def build_config(
@@ -428,7 +428,6 @@ def build_config(
     *,
     source: str | None = None,
     root: Path | str = ".",
-    cwd: Path | str | None = None,
 ) -> Config:
     """Merge validated layers into one Config (see `load_config` for the layering)."""
     if "select" in cli_values:
@@ -452,7 +451,8 @@ def build_config(
         select=select,
         extend_select=extend,
         ignore=ignore,
-        per_file_ignores=_relative_globs(per_file, Path(root), Path(cwd or os.getcwd())),
+        # Globs are relative to the configuration's directory ("/tests/*" and "tests/*" alike).
+        per_file_ignores=tuple((glob.lstrip("/"), codes) for glob, codes in per_file),
         exclude=merged.get("exclude"),
         extend_exclude=extend_exclude,
         respect_gitignore=merged.get("respect-gitignore", True),
@@ -464,23 +464,6 @@ def build_config(
     # Resolve the selection now so that a conflicting selector fails here, not mid-run.
     config.enabled_codes()
     return config
-
-
-def _relative_globs(
-    pairs: Iterable[tuple[str, tuple[str, ...]]], root: Path, cwd: Path
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """per-file-ignores globs are relative to the configuration's directory, but the engine
-    matches them against paths as shown (relative to the working directory): re-root them."""
-    try:
-        prefix = os.path.relpath(root, cwd)
-    except ValueError:
-        prefix = str(root)
-    out = []
-    for pattern, codes in pairs:
-        if "/" in pattern.strip("/") and prefix not in (".", "") and not pattern.startswith("*"):
-            pattern = f"{Path(prefix).as_posix()}/{pattern.lstrip('/')}"
-        out.append((pattern.lstrip("/") if pattern.startswith("/") else pattern, codes))
-    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import codecs
 import difflib
 import fnmatch
 import io
+import os
 import re
 import tokenize
 import traceback
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
@@ -131,11 +132,20 @@ def rules_for(path: str, config: Config) -> list[type[Rule]]:
 
 
 def per_file_ignored(path: str, config: Config) -> tuple[str, ...]:
+    """The codes `per-file-ignores` turns off for `path`. A glob matches the path as given, the
+    path relative to the configuration's directory, or the file name."""
+    if not config.per_file_ignores:
+        return ()
     posix = PurePosixPath(path.replace("\\", "/")).as_posix()
     name = posix.rsplit("/", 1)[-1]
+    candidates = {posix, name}
+    try:
+        candidates.add(Path(os.path.relpath(os.path.abspath(path), config.root)).as_posix())
+    except ValueError:  # another drive
+        pass
     ignored: list[str] = []
     for pattern, codes in config.per_file_ignores:
-        if fnmatch.fnmatchcase(posix, pattern) or fnmatch.fnmatchcase(name, pattern):
+        if any(fnmatch.fnmatchcase(candidate, pattern) for candidate in candidates):
             ignored.extend(codes)
     return tuple(ignored)
 

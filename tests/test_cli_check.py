@@ -210,6 +210,18 @@ def test_per_file_ignores_from_the_configuration(project: Path) -> None:
     assert invoke("check").exit_code == 0
 
 
+def test_per_file_ignores_are_relative_to_the_configuration_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.parlint]\nselect = ["PAR990"]\n[tool.parlint.per-file-ignores]\n"pkg/a.py" = ["PAR990"]\n'
+    )
+    monkeypatch.chdir(project.parent)
+    assert invoke("check", project.name).exit_code == 0
+    monkeypatch.chdir(project / "pkg")
+    assert invoke("check", ".").exit_code == 0
+
+
 def test_exclude_flags(project: Path) -> None:
     assert invoke("check", "--select", "PAR990", "--extend-exclude", "a.py").exit_code == 0
     assert invoke("check", "--select", "PAR990", "--exclude", "pkg").exit_code == 0

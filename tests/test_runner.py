@@ -107,7 +107,7 @@ CODE = "async def f():\n    await g()\n"
 
 
 def config_at(root: Path, **values: object) -> Config:
-    return build_config(values, root=root, cwd=root)
+    return build_config(values, root=root)
 
 
 def test_discovery_finds_py_and_pyi_recursively_sorted(tmp_path: Path) -> None:
