@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from parlint.add_noqa import add_noqa, add_noqa_outcome
@@ -121,3 +125,69 @@ def test_a_noqa_inside_a_string_is_not_rewritten() -> None:
     # The line already "contains" a noqa for E501 only (flake8 matches the raw line); the new
     # directive goes into a real comment, never into the string.
     assert add_noqa(source, [finding(1)]) == 'a = await log("# noqa: E501")  # noqa: PAR101\n'
+
+
+# --- `parlint check --add-noqa`, end to end -----------------------------------------------------
+
+SEQUENTIAL = """\
+async def load(uid):
+    a = await fetch_user(uid)  # noqa: E501
+    b = await fetch_orders(uid)
+    return a, b
+"""
+
+
+def parlint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parlint", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_cli_add_noqa_suppresses_every_finding_once(tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_bytes(SEQUENTIAL.replace("\n", "\r\n").encode())
+    assert parlint(tmp_path, "check", "--no-cache", "app.py").returncode == 1
+    added = parlint(tmp_path, "check", "--no-cache", "--add-noqa", "app.py")
+    assert added.returncode == 0, added.stderr
+    assert "Added 1 noqa directive(s) to 1 file(s)." in added.stderr
+    fixed = app.read_bytes()
+    assert b"    a = await fetch_user(uid)  # noqa: E501, PAR101\r\n" in fixed
+    assert fixed.count(b"\r\n") == 4 and b"\n" not in fixed.replace(b"\r\n", b"")
+    # Both front ends now agree that nothing is left, and a second pass changes nothing.
+    assert parlint(tmp_path, "check", "--no-cache", "app.py").returncode == 0
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "PAR", "app.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (flake8.returncode, flake8.stdout) == (0, "")
+    again = parlint(tmp_path, "check", "--no-cache", "--add-noqa", "app.py")
+    assert again.returncode == 0
+    assert "Added 0 noqa directive(s)" in again.stderr
+    assert app.read_bytes() == fixed
+
+
+def test_cli_add_noqa_never_silences_a_parse_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("async def load(uid:\n    await fetch(uid)\n")
+    result = parlint(tmp_path, "check", "--no-cache", "--add-noqa", "broken.py")
+    assert result.returncode == 1
+    assert "PAR000" in result.stderr
+    assert broken.read_text() == "async def load(uid:\n    await fetch(uid)\n"
+
+
+def test_cli_add_noqa_refuses_stdin_and_baselines(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SEQUENTIAL)
+    both = parlint(tmp_path, "check", "--add-noqa", "--baseline", "b.json", "app.py")
+    assert both.returncode == 2
+    assert "cannot be combined" in both.stderr
+    stdin = parlint(tmp_path, "check", "--add-noqa", "-")
+    assert stdin.returncode == 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +151,85 @@ def test_bad_baseline_files_are_errors_naming_the_file(tmp_path, text, complaint
 def test_a_missing_baseline_file_is_an_error(tmp_path) -> None:
     with pytest.raises(BaselineError, match="cannot read baseline"):
         baseline.read_baseline(str(tmp_path / "absent.json"))
+
+
+# --- `parlint check --write-baseline / --baseline`, end to end ----------------------------------
+
+LEGACY = """\
+async def load(uid):
+    a = await fetch_user(uid)
+    b = await fetch_orders(uid)
+    return a, b
+
+
+async def report(uid):
+    x = await fetch_stats(uid)
+    y = await fetch_events(uid)
+    return x, y
+"""
+NEW_CODE = """\
+
+
+async def audit(uid):
+    p = await fetch_profile(uid)
+    q = await fetch_history(uid)
+    return p, q
+"""
+
+
+def parlint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parlint", "check", "--no-cache", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_cli_baseline_reports_only_new_findings_and_stale_entries(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    app = pkg / "app.py"
+    app.write_text(LEGACY)
+    written = parlint(tmp_path, "--write-baseline", "parlint-baseline.json", "pkg")
+    assert written.returncode == 0, written.stderr
+    assert "Wrote 2 finding(s)" in written.stderr
+    recorded = baseline.read_baseline(str(tmp_path / "parlint-baseline.json"))
+    assert [(e.path, e.code, e.function) for e in recorded] == [
+        ("pkg/app.py", "PAR101", "load"),
+        ("pkg/app.py", "PAR101", "report"),
+    ]
+    # Unchanged code: nothing to report.
+    clean = parlint(tmp_path, "--baseline", "parlint-baseline.json", "pkg")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    # Lines shift, `report` is fixed, and new code brings a new finding.
+    app.write_text(
+        "import asyncio\n\n\n"
+        + LEGACY.replace(
+            "    x = await fetch_stats(uid)\n    y = await fetch_events(uid)\n",
+            "    x, y = await asyncio.gather(fetch_stats(uid), fetch_events(uid))\n",
+        )
+        + NEW_CODE
+    )
+    # Run from inside the package: baseline paths are relative to the baseline file.
+    later = parlint(pkg, "--baseline", "../parlint-baseline.json", "app.py")
+    assert later.returncode == 1
+    reported = [line for line in later.stdout.splitlines() if " PAR101 " in line]
+    assert [line.split(" PAR101 ")[0] for line in reported] == ["app.py:16:5:"]
+    assert "stale baseline entry: pkg/app.py: PAR101 in report" in later.stderr
+    assert "stale baseline entry: pkg/app.py: PAR101 in load" not in later.stderr
+
+
+def test_cli_baseline_errors_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(LEGACY)
+    missing = parlint(tmp_path, "--baseline", "absent.json", "app.py")
+    assert missing.returncode == 2
+    assert "absent.json: cannot read baseline" in missing.stderr
+    (tmp_path / "bad.json").write_text("[]")
+    bad = parlint(tmp_path, "--baseline", "bad.json", "app.py")
+    assert bad.returncode == 2
+    assert "not a parlint baseline" in bad.stderr
+    assert "Traceback" not in missing.stderr + bad.stderr
