@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_parlint
 
 from parlint.add_noqa import add_noqa, add_noqa_outcome
 from parlint.noqa import is_suppressed
@@ -138,15 +139,7 @@ async def load(uid):
 
 
 def parlint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parlint", *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_parlint(*args, cwd=cwd, input="")
 
 
 def test_cli_add_noqa_suppresses_every_finding_once(tmp_path: Path) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_parlint
 
 from parlint import baseline
 from parlint.baseline import BaselineError, Entry, compare, entries_for, fingerprint
@@ -178,15 +178,7 @@ async def audit(uid):
 
 
 def parlint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parlint", "check", "--no-cache", *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_parlint("check", "--no-cache", *args, cwd=cwd, input="")
 
 
 def test_cli_baseline_reports_only_new_findings_and_stale_entries(tmp_path: Path) -> None:
