@@ -1,0 +1,46 @@
+"""README.md: its generated tables match the registry, its commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from parlint.registry import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+INSTALL_AND_CHECK = "pip install . && parlint check fixtures/"
+INSTALL_AND_TEST = "pip install -e '.[test]' && python -m pytest"
+
+
+def test_generated_tables_are_up_to_date() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "update_readme.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_rule_table_matches_the_registry() -> None:
+    table = README.split("<!-- rules-table:start -->", 1)[1].split("<!-- rules-table:end -->", 1)[0]
+    rows = re.findall(r"^\| \[(PAR\d{3})\]\([^)]*\) \| `([^`]+)` \| (.*?) \| (yes|no) \| (on|off) \|$", table, re.M)
+    assert rows == [
+        (code, rule.name, rule.summary, "yes" if rule.fixable else "no", "on" if rule.default_enabled else "off")
+        for code, rule in all_rules().items()
+    ]
+
+
+def test_readme_gives_the_two_setup_commands() -> None:
+    assert f"```bash\n{INSTALL_AND_CHECK}\n```" in README
+    assert f"```bash\n{INSTALL_AND_TEST}\n```" in README
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert script.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in script
+    assert "python -m pip install --disable-pip-version-check -q -e '.[test]'" in script
+    assert re.search(r"^python -m pytest \|\| status=\$\?$", script, re.M)
