@@ -125,7 +125,7 @@ class ExampleRule(Rule):
     Unsafe.
 
     ## Options
-    See below.
+    Its own option below, and the core option `max-concurrency`; `not-an-option` is ignored.
     """
 
     code = "PAR900"
@@ -145,6 +145,8 @@ def test_page_renders_options_examples_and_marks_missing_sections() -> None:
     assert sections["Known problems"] == "*Not documented.*"
     assert "| `max-wait` | int (at least 1) | `3` | How long to wait. |" in sections["Options"]
     assert "max-wait = 3" in sections["Options"]
+    assert "| `max-concurrency` | int (at least 1) | `5` |" in sections["Options"]
+    assert "| `not-an-option` |" not in sections["Options"]
     assert "Reported at line 2, column 5: *an await*." in sections["Example"]
     assert "x = 1" in sections["Use instead"]
     assert 'extend-select = ["PAR900"]' in page
