@@ -1,0 +1,316 @@
+"""loops.loop_fix: PAR102 loops and comprehensions become bounded, order-preserving forms."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from codemod_helpers import apply_spec, dedent
+from parlint.codemods.loops import loop_fix
+from parlint.types import Safety
+
+
+def fixed(source: str, **options) -> str | None:
+    """Fix the first loop (or comprehension statement) of the first function."""
+
+    def build(module, function):
+        options.setdefault("safety", Safety.UNSAFE)
+        options.setdefault("asyncio_name", "asyncio")
+        options.setdefault("max_concurrency", 3)
+        for statement in function.body.body:
+            if isinstance(statement, cst.For):
+                return loop_fix(statement, scope=function, **options)
+            if isinstance(statement, cst.SimpleStatementLine):
+                value = getattr(statement.body[0], "value", None)
+                if isinstance(value, (cst.ListComp, cst.SetComp, cst.DictComp)):
+                    return loop_fix(value, statement_of=statement, scope=function, **options)
+        raise LookupError("no loop")
+
+    return apply_spec(source, build)
+
+
+APPEND = """\
+import asyncio
+async def f(items):
+    out = []
+    for item in items:
+        out.append(await fetch(item))
+    return out
+"""
+
+
+@pytest.mark.parametrize(
+    "style,target,after",
+    [
+        pytest.param(
+            "semaphore",
+            (3, 9),
+            """\
+            import asyncio
+            async def f(items):
+                out = []
+                _semaphore = asyncio.Semaphore(3)
+                async def _fetch_one(item):
+                    async with _semaphore:
+                        return await fetch(item)
+                out.extend(await asyncio.gather(*(_fetch_one(item) for item in items)))
+                return out
+            """,
+            id="semaphore",
+        ),
+        pytest.param(
+            "batches",
+            (3, 9),
+            """\
+            import asyncio
+            async def f(items):
+                out = []
+                async def _fetch_one(item):
+                    return await fetch(item)
+                _items = list(items)
+                for _start in range(0, len(_items), 3):  # noqa: PAR102
+                    out.extend(await asyncio.gather(*(_fetch_one(item) for item in _items[_start:_start + 3])))
+                return out
+            """,
+            id="batches-index-slices",
+        ),
+        pytest.param(
+            "batches",
+            (3, 12),
+            """\
+            import asyncio
+            import itertools
+
+            async def f(items):
+                out = []
+                async def _fetch_one(item):
+                    return await fetch(item)
+                for _batch in itertools.batched(items, 3):  # noqa: PAR102
+                    out.extend(await asyncio.gather(*(_fetch_one(item) for item in _batch)))
+                return out
+            """,
+            id="batches-itertools-batched",
+        ),
+        pytest.param(
+            "taskgroup",
+            (3, 11),
+            """\
+            import asyncio
+            async def f(items):
+                out = []
+                _semaphore = asyncio.Semaphore(3)
+                async def _fetch_one(item):
+                    async with _semaphore:
+                        return await fetch(item)
+                async with asyncio.TaskGroup() as _task_group:
+                    _tasks = [_task_group.create_task(_fetch_one(item)) for item in items]
+                out.extend([_task.result() for _task in _tasks])
+                return out
+            """,
+            id="taskgroup",
+        ),
+    ],
+)
+def test_append_in_every_style(style: str, target: tuple[int, int], after: str) -> None:
+    assert fixed(APPEND, style=style, target_version=target) == dedent(after)
+
+
+def test_taskgroup_below_311_falls_back_to_semaphore() -> None:
+    assert fixed(APPEND, style="taskgroup", target_version=(3, 10)) == fixed(APPEND, style="semaphore")
+
+
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        pytest.param(
+            """\
+            async def f(pairs):
+                found = {}
+                for key, value in pairs:
+                    found[key] = await lookup(value)
+                return found
+            """,
+            """\
+            async def f(pairs):
+                found = {}
+                _semaphore = asyncio.Semaphore(3)
+                async def _lookup_one(key, value):
+                    async with _semaphore:
+                        return await lookup(value)
+                _items = list(pairs)
+                _results = await asyncio.gather(*(_lookup_one(key, value) for (key, value) in _items))
+                for (key, value), _value in zip(_items, _results):
+                    found[key] = _value
+                return found
+            """,
+            id="setitem-tuple-target",
+        ),
+        pytest.param(
+            """\
+            async def f(hosts):
+                for host in hosts:
+                    await ping(host)
+            """,
+            """\
+            async def f(hosts):
+                _semaphore = asyncio.Semaphore(3)
+                async def _ping_one(host):
+                    async with _semaphore:
+                        await ping(host)
+                await asyncio.gather(*(_ping_one(host) for host in hosts))
+            """,
+            id="bare-await",
+        ),
+        pytest.param(
+            """\
+            async def f(hosts):
+                for host in hosts:
+                    await ping(host)
+                return host
+            """,
+            """\
+            async def f(hosts):
+                _semaphore = asyncio.Semaphore(3)
+                async def _ping_one(host):
+                    async with _semaphore:
+                        await ping(host)
+                _items = list(hosts)
+                await asyncio.gather(*(_ping_one(host) for host in _items))
+                if _items:
+                    host = _items[-1]
+                return host
+            """,
+            id="loop-variable-read-after-the-loop",
+        ),
+        pytest.param(
+            """\
+            async def f(ids):
+                names = []
+                for uid in ids:
+                    url = f"/u/{uid}"
+                    user = await fetch(url)
+                    names.append(user.name)
+                    log(url)
+            """,
+            """\
+            async def f(ids):
+                names = []
+                _semaphore = asyncio.Semaphore(3)
+                async def _fetch_one(uid):
+                    async with _semaphore:
+                        url = f"/u/{uid}"
+                        user = await fetch(url)
+                        return url, user
+                _items = list(ids)
+                _results = await asyncio.gather(*(_fetch_one(uid) for uid in _items))
+                for uid, (url, user) in zip(_items, _results):
+                    names.append(user.name)
+                    log(url)
+            """,
+            id="assign-then-sync-work-in-order",
+        ),
+        pytest.param(
+            """\
+            async def f(ids, sink):
+                for uid in ids:
+                    sink.append(await fetch(uid))
+                else:
+                    sink.append(None)
+            """,
+            """\
+            async def f(ids, sink):
+                _semaphore = asyncio.Semaphore(3)
+                async def _fetch_one(uid):
+                    async with _semaphore:
+                        return await fetch(uid)
+                _items = list(ids)
+                _results = await asyncio.gather(*(_fetch_one(uid) for uid in _items))
+                for uid, _value in zip(_items, _results):
+                    sink.append(_value)
+                sink.append(None)
+            """,
+            id="append-to-unknown-sink-and-else",
+        ),
+        pytest.param(
+            """\
+            async def f(ids, _semaphore):
+                return [await fetch(i) for i in ids if i]
+            """,
+            """\
+            async def f(ids, _semaphore):
+                _semaphore_2 = asyncio.Semaphore(3)
+                async def _fetch_one(i):
+                    async with _semaphore_2:
+                        return await fetch(i)
+                return await asyncio.gather(*(_fetch_one(i) for i in ids if i))
+            """,
+            id="list-comprehension-filter-fresh-names",
+        ),
+        pytest.param(
+            """\
+            async def f(ids):
+                prices = {i: await price(i) for i in ids}
+            """,
+            """\
+            async def f(ids):
+                _semaphore = asyncio.Semaphore(3)
+                async def _price_one(i):
+                    async with _semaphore:
+                        return i, await price(i)
+                prices = dict(await asyncio.gather(*(_price_one(i) for i in ids)))
+            """,
+            id="dict-comprehension",
+        ),
+        pytest.param(
+            """\
+            async def f(ids):
+                seen = {await owner(i) for i in ids}
+            """,
+            """\
+            async def f(ids):
+                _semaphore = asyncio.Semaphore(3)
+                async def _owner_one(i):
+                    async with _semaphore:
+                        return await owner(i)
+                seen = set(await asyncio.gather(*(_owner_one(i) for i in ids)))
+            """,
+            id="set-comprehension",
+        ),
+    ],
+)
+def test_loop_shapes(before: str, after: str) -> None:
+    assert fixed(before, asyncio_name=None).replace("import asyncio\n\n", "", 1) == dedent(after)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("async def f(xs):\n    for x in xs:\n        if await g(x):\n            break\n", id="break"),
+        pytest.param("async def f(xs):\n    for x in xs:\n        await g(x)\n        continue\n", id="continue"),
+        pytest.param("async def f(xs):\n    for x in xs:\n        return await g(x)\n", id="return"),
+        pytest.param("async def f(xs):\n    async for x in xs:\n        await g(x)\n", id="async-for"),
+        pytest.param("async def f(xs):\n    for x in xs:\n        try:\n            await g(x)\n        except E:\n            pass\n", id="try"),
+        pytest.param("async def f(xs):\n    for x in xs:\n        log(x)\n        await g(x)\n", id="effect-before-await"),
+        pytest.param("async def f(xs):\n    for self.x in xs:\n        await g(self.x)\n", id="attribute-target"),
+        pytest.param("async def f(xs):\n    for x in xs:\n        total += await g(x)\n", id="augmented"),
+        pytest.param("async def f(xs):\n    return [await g(x, y) for x in xs for y in x]\n", id="nested-comprehension"),
+        pytest.param("async def f(xs):\n    return [x for x in xs if await g(x)]\n", id="await-in-filter"),
+        pytest.param("async def f(xs):\n    return {x: await g(x) for x in xs}\n    dict = 1\n", id="dict-rebound"),
+    ],
+)
+def test_unhandled_shapes_give_none(source: str) -> None:
+    assert fixed(source) is None
+
+
+def test_a_comprehension_needs_its_statement() -> None:
+    module = cst.parse_module("async def f(xs):\n    return [await g(x) for x in xs]\n")
+    comp = module.body[0].body.body[0].body[0].value
+    assert loop_fix(comp, safety=Safety.SAFE) is None
+
+
+def test_bad_options_raise() -> None:
+    loop = cst.parse_statement("for x in xs:\n    await g(x)\n")
+    with pytest.raises(ValueError):
+        loop_fix(loop, safety=Safety.SAFE, style="threads")
+    with pytest.raises(ValueError):
+        loop_fix(loop, safety=Safety.SAFE, max_concurrency=0)
