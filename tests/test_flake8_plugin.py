@@ -264,3 +264,44 @@ def test_noqa_matching_equals_flake8s(line: str) -> None:
     else:
         want = frozenset(re.findall(r"[A-Z]+[0-9]+", match.group("codes").upper()))
     assert noqa.line_codes(line) == want
+
+
+# --- every rule, through both front ends ------------------------------------------------------
+
+
+def rule_examples() -> list[tuple[str, str]]:
+    """(file name, source) of every rule's INVALID examples."""
+    return [
+        (f"{code.lower()}_{index}.py", textwrap.dedent(case.code))
+        for code, rule in registry.all_rules().items()
+        if rule.visits
+        for index, case in enumerate(rule.INVALID)
+    ]
+
+
+def test_flake8_reports_what_parlint_reports_on_every_rule_example(tmp_path: Path) -> None:
+    examples = rule_examples()
+    want: list[str] = []
+    for name, source in examples:
+        (tmp_path / name).write_text(source)
+        want += expected(name, source)
+    assert {line.split()[1] for line in want} >= {"PAR101", "PAR102"}
+    result = flake8(tmp_path, "--select", "PAR", *(name for name, _ in examples))
+    assert "Traceback" not in result.stderr
+    assert sorted(result.stdout.splitlines()) == sorted(want)
+
+
+def off_by_default() -> list[str]:
+    return [code for code, rule in registry.all_rules().items() if not rule.default_enabled]
+
+
+@pytest.mark.parametrize("code", off_by_default() or [pytest.param("none", marks=pytest.mark.skip)])
+def test_rules_off_by_default_are_off_in_flake8_until_selected(tmp_path: Path, code: str) -> None:
+    rule = registry.all_rules()[code]
+    source = textwrap.dedent(rule.INVALID[0].code)
+    (tmp_path / "app.py").write_text(source)
+    assert any(f" {code} " in line for line in expected("app.py", source))
+    default = flake8(tmp_path, "app.py")
+    assert f" {code} " not in default.stdout
+    selected = flake8(tmp_path, "--extend-select", code, "app.py")
+    assert f" {code} " in selected.stdout
