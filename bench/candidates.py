@@ -51,8 +51,9 @@ class Candidate:
     code: str
     kind: str
     # PAR101/PAR102 only, the oversampled strata of the labels: "independent" when there is no
-    # syntactic reason to keep the order (`independent_run`, `independent_loop`), "fetch" for an
-    # independent run of `name = await ...` assignments (a subset of independent)
+    # syntactic reason to keep the order (`independent_run`, `independent_loop`), "fetch" for the
+    # subset shaped like a fan-out: a run of `name = await ...` assignments (`run_stratum`), a
+    # short loop whose await takes the loop target (`loop_stratum`)
     stratum: str = ""
 
 
@@ -143,6 +144,20 @@ def run_stratum(run: list[ast.stmt]) -> str:
         isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets) for s in run
     )
     return "fetch" if fetches else "independent"
+
+
+def loop_stratum(loop: ast.For) -> str:
+    """fetch: an independent loop of <= 4 statements whose awaited call takes the loop target."""
+    if not independent_loop(loop):
+        return ""
+    names = {n.id for n in own_nodes(loop.target) if isinstance(n, ast.Name)}
+    per_item = any(
+        isinstance(node, ast.Await)
+        and any(isinstance(n, ast.Name) and n.id in names for n in own_nodes(node))
+        for statement in loop.body
+        for node in own_nodes(statement)
+    )
+    return "fetch" if per_item and len(loop.body) <= 4 else "independent"
 
 
 def independent_loop(loop: ast.For) -> bool:
@@ -247,7 +262,7 @@ class Scanner(ast.NodeVisitor):
     # loops (PAR102) and the loop context of task spawners (PAR201)
     def visit_For(self, node: ast.For) -> None:
         if awaits_in_body(node.body):
-            self.add(node, "PAR102", "for-await", node.iter.end_lineno, "independent" if independent_loop(node) else "")
+            self.add(node, "PAR102", "for-await", node.iter.end_lineno, loop_stratum(node))
         self.visit_loop(node)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
@@ -391,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=("all", "independent", "fetch"),
         default="all",
         help="independent: only PAR101/PAR102 candidates with no syntactic ordering reason;"
-        " fetch: only independent runs of `name = await ...`",
+        " fetch: only the fan-out-shaped subset of independent (see Candidate.stratum)",
     )
     parser.add_argument(
         "--exclude-labelled", type=Path, help="leave out sites already in this label directory"
