@@ -38,7 +38,10 @@ WRAPPER = """\
             "import asyncio\nasync def f(urls):\n    return await asyncio.gather(*(get(u) for u in urls), return_exceptions=True)\n",
             0,
             "import asyncio\nasync def f(urls):\n" + WRAPPER
-            + "    return await asyncio.gather(*(_bounded(get(u)) for u in urls), return_exceptions=True)\n",
+            + "    return await asyncio.gather(\n"
+            "        *(_bounded(get(u)) for u in urls),\n"
+            "        return_exceptions=True,\n"
+            "    )\n",
             id="gather-generator",
         ),
         pytest.param(

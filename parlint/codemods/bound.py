@@ -26,6 +26,7 @@ from parlint.codemods.common import (
     import_request,
     taken_names,
     with_leading,
+    wrap_long_call,
 )
 from parlint.rules.base import FixSpec, Replacement
 from parlint.types import Safety
@@ -66,7 +67,7 @@ def bound_fix(
     helpers, wrapper = bounding_wrapper(module, max_concurrency, taken)
     new_call = _wrapped(call, wrapper)
     assert new_call is not None
-    new_anchor = anchor.deep_replace(call, new_call)
+    new_anchor = wrap_long_call(anchor.deep_replace(call, new_call))  # type: ignore[arg-type]
     helpers[0] = with_leading(helpers[0], anchor.leading_lines)
     new_anchor = new_anchor.with_changes(leading_lines=())  # type: ignore[union-attr]
     return FixSpec(

@@ -157,3 +157,45 @@ def bounding_wrapper(asyncio: str, limit: int, taken: set[str]) -> tuple[list[cs
             f"        return await awaitable\n"
         ),
     ], wrapper
+
+
+# Generated statements longer than this (counted without their indentation, which the builders
+# cannot see) get their gather's arguments one per line, black-style.
+LINE_LIMIT = 80
+
+
+def _newline_indent(last: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=True,
+        last_line=cst.SimpleWhitespace(last),
+    )
+
+
+def wrap_long_call(stmt: cst.BaseStatement, func_names: Collection[str] = ("gather",)) -> cst.BaseStatement:
+    """`stmt` with the arguments of its first `gather(...)` call one per line when the
+    statement is long; the continuation lines follow the statement's own indentation."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(code(stmt).rstrip("\n")) <= LINE_LIMIT:
+        return stmt
+    found: list[cst.Call] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> bool:
+            func = call.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if not found and name in func_names and len(call.args) > 1:
+                found.append(call)
+                return False
+            return True
+
+    stmt.visit(_Find())
+    if not found:
+        return stmt
+    call = found[0]
+    args = []
+    for arg in call.args:
+        args.append(arg.with_changes(comma=cst.Comma(whitespace_after=_newline_indent("    "))))
+    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=_newline_indent("")))
+    wrapped = call.with_changes(whitespace_before_args=_newline_indent("    "), args=args)
+    return stmt.deep_replace(call, wrapped)  # type: ignore[return-value]

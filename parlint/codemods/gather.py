@@ -27,6 +27,7 @@ from parlint.codemods.common import (
     statement,
     taken_names,
     with_leading,
+    wrap_long_call,
 )
 from parlint.rules.base import FixSpec, Replacement
 from parlint.types import Safety
@@ -146,7 +147,8 @@ def _gather(
         awaitables = [f"{wrapper}({a})" for a in awaitables]
     call = f"await {module}.gather({', '.join(awaitables)})"
     if all(m.target is None for m in members):
-        return [*declarations, statement(call + "\n")], import_request(asyncio_name, "asyncio")
+        gathered = wrap_long_call(statement(call + "\n"))
+        return [*declarations, gathered], import_request(asyncio_name, "asyncio")
     unused = "_" if "_" not in taken else fresh_name("_unused", taken)
     targets = []
     for m in members:
@@ -160,7 +162,7 @@ def _gather(
         if m.annotation is not None:
             # `x: int = await f()` -> `x: int` declared before the gather, `x` in its targets.
             declarations.append(statement(f"{target}: {code(m.annotation.annotation)}\n"))
-    new = [*declarations, statement(f"{', '.join(targets)} = {call}\n")]
+    new = [*declarations, wrap_long_call(statement(f"{', '.join(targets)} = {call}\n"))]
     return new, import_request(asyncio_name, "asyncio")
 
 
