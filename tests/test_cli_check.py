@@ -63,7 +63,7 @@ def test_main_returns_the_exit_code(project: Path, capsys: pytest.CaptureFixture
     assert main(["check", "--bogus-flag"]) == 2
     err = capsys.readouterr().err
     assert "did you mean PAR990?" in err
-    assert "No such option: --bogus-flag" in err
+    assert "No such option" in err and "--bogus-flag" in err
 
 
 # --- selection -----------------------------------------------------------------------------

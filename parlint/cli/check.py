@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
 
 from parlint.cli import adoption, common
-from parlint.output import format_github, format_json, format_sarif, format_statistics, format_text
+from parlint.output import (
+    format_github,
+    format_json,
+    format_json_statistics,
+    format_sarif,
+    format_statistics,
+    format_text,
+)
 from parlint.runner import sorted_findings
 
 
@@ -60,22 +68,10 @@ def check(
     elif fmt == "github":
         text = format_github(findings)
     else:
-        color = invocation.use_color(click.get_text_stream("stdout"))
+        color = invocation.use_color(sys.stdout)
         text = format_text(
             findings, files_checked=checked, color=color, summary=invocation.quiet == 0
         )
     invocation.write(text, color=color)
     ctx.exit(common.exit_code(len(findings), exit_zero))
 
-
-def format_json_statistics(findings: list) -> str:
-    import json
-    from collections import Counter
-
-    counts = Counter((f.code, f.name) for f in findings)
-    fixable = {f.code for f in findings if f.fix is not None and f.fix.applicable}
-    rows = [
-        {"code": code, "name": name, "count": count, "fixable": code in fixable}
-        for (code, name), count in sorted(counts.items(), key=lambda i: (-i[1], i[0][0]))
-    ]
-    return json.dumps(rows, indent=2) + "\n"

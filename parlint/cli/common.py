@@ -18,6 +18,7 @@ given.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -299,7 +300,7 @@ class Invocation:
             filename = self.stdin_filename or "-"
             if self.stdin_filename and is_stdin_excluded(filename, self.config, self.cwd):
                 return [], 0
-            source = click.get_text_stream("stdin").read()
+            source = sys.stdin.read()
             return [lint_stdin(source, filename, self.settings())], 1
         files = self.files()
         jobs = self.jobs or default_jobs()

@@ -6,7 +6,7 @@ Findings carry 1-based lines and 0-based columns; every format here shows 1-base
 from __future__ import annotations
 
 from parlint.output.github import format_github
-from parlint.output.json import format_json
+from parlint.output.json import format_json, format_json_statistics
 from parlint.output.sarif import format_sarif
 from parlint.output.text import format_statistics, format_text
 
@@ -22,6 +22,7 @@ __all__ = [
     "FORMATS",
     "format_github",
     "format_json",
+    "format_json_statistics",
     "format_sarif",
     "format_statistics",
     "format_text",

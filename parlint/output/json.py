@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any, Sequence
 
 from parlint.types import Finding, Position
@@ -44,3 +45,14 @@ def finding_to_json(f: Finding) -> dict[str, Any]:
 def format_json(findings: Sequence[Finding]) -> str:
     items = [finding_to_json(f) for f in sorted(findings, key=Finding.sort_key)]
     return json.dumps(items, indent=2) + "\n"
+
+
+def format_json_statistics(findings: Sequence[Finding]) -> str:
+    """`--statistics` as JSON: `[{code, name, count, fixable}]`, most frequent first."""
+    counts = Counter((f.code, f.name) for f in findings)
+    fixable = {f.code for f in findings if f.fix is not None and f.fix.applicable}
+    rows = [
+        {"code": code, "name": name, "count": count, "fixable": code in fixable}
+        for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    ]
+    return json.dumps(rows, indent=2) + "\n"
