@@ -357,13 +357,6 @@ async def load_dashboard(uid):
 """
 
 
-def _par101_exists() -> bool:
-    from parlint.registry import all_rules
-
-    return "PAR101" in all_rules()
-
-
-@pytest.mark.xfail(not _par101_exists(), reason="PAR101 has not landed yet", strict=False)
 def test_acceptance_scenario_of_a_new_user(tmp_path: Path) -> None:
     """Issue 2's acceptance: an unparsable file, a finding, a clean file, a .venv file and a
     gitignored file; then the finding suppressed and the broken file excluded: exit 0."""
