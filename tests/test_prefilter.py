@@ -1,0 +1,192 @@
+"""The engine's pre-filter skips parsing only where no rule could report: it never loses a finding.
+
+Checked three ways: every rule's own INVALID examples pass its candidate scan; every fixture and
+a sample of the public corpus give the same findings with and without the pre-filter; and the
+filter does skip what it should (a file without async/await, a file without candidate shapes),
+while a broken file it skips still gets its PAR000.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from parlint import engine
+from parlint.config import Config
+from parlint.engine import CANDIDATE_SCANS, lint_source, may_have_findings, read_source
+from parlint.registry import all_rules
+from parlint.types import Finding
+from test_fixtures import fixture_config
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted((ROOT / "fixtures").glob("*.py"))
+ALL = Config(select=("ALL",))
+
+
+def without_prefilter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "may_have_findings", lambda source, codes=None: True)
+
+
+def _findings_both_ways(
+    source: str, path: str, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    filtered = lint_source(source, path, config).findings
+    with monkeypatch.context() as patch:
+        without_prefilter(patch)
+        everything = lint_source(source, path, config).findings
+    return filtered, everything
+
+
+def test_every_scan_belongs_to_a_registered_rule() -> None:
+    assert set(CANDIDATE_SCANS) <= set(all_rules())
+
+
+@pytest.mark.parametrize(
+    "code, example",
+    [
+        pytest.param(code, invalid, id=f"{code}-{i}")
+        for code, rule in sorted(all_rules().items())
+        if code in CANDIDATE_SCANS
+        for i, invalid in enumerate(rule.INVALID)
+    ],
+)
+def test_every_invalid_example_passes_its_rules_scan(code: str, example) -> None:
+    source = textwrap.dedent(example.code)
+    assert may_have_findings(source, [code])
+    assert CANDIDATE_SCANS[code](source)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_a_fixture_gives_the_same_findings_with_and_without_the_prefilter(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded = read_source(str(path))
+    assert not isinstance(decoded, Finding)
+    name = path.relative_to(ROOT).as_posix()
+    config = fixture_config(decoded.source, name)
+    filtered, everything = _findings_both_ways(decoded.source, name, config, monkeypatch)
+    assert filtered == everything
+    for finding in everything:
+        assert may_have_findings(decoded.source, [finding.code]), finding
+
+
+def _corpus_root() -> Path | None:
+    for candidate in (
+        os.environ.get("PARLINT_CORPUS"),
+        ROOT / "bench" / ".corpus",
+        Path("/work/corpus"),
+    ):
+        if candidate and Path(candidate).is_dir() and any(Path(candidate).iterdir()):
+            return Path(candidate)
+    return None
+
+
+def _corpus_sample(limit: int = 100, max_bytes: int = 20_000) -> list[Path]:
+    """A deterministic spread of smallish corpus files that mention async or await: a quarter
+    that the pre-filter skips, the rest await-heavy ones (where the rules do report)."""
+    root = _corpus_root()
+    if root is None:
+        return []
+    codes = [code for code, rule in all_rules().items() if rule.visits]
+    skipped, parsed = [], []
+    for path in sorted(root.rglob("*.py")):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if len(data) > max_bytes or (b"async" not in data and b"await" not in data):
+            continue
+        text = data.decode("utf-8", "replace")
+        if not may_have_findings(text, codes):
+            skipped.append(path)
+        elif text.count("await") >= 6:
+            parsed.append(path)
+    pick = limit // 4
+    return skipped[:: max(1, len(skipped) // pick)][:pick] + parsed[
+        :: max(1, len(parsed) // (limit - pick))
+    ][: limit - pick]
+
+
+CORPUS_SAMPLE = _corpus_sample()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS_SAMPLE, reason="no corpus: run python bench/build_corpus.py")
+def test_a_corpus_sample_gives_the_same_findings_with_and_without_the_prefilter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    differences = []
+    for path in CORPUS_SAMPLE:
+        decoded = read_source(str(path))
+        if isinstance(decoded, Finding):
+            continue
+        filtered, everything = _findings_both_ways(decoded.source, path.name, ALL, monkeypatch)
+        if filtered != everything:
+            differences.append(f"{path}: {everything} != {filtered}")
+        # Each rule's own scan must pass where that rule reports (another rule's scan passing
+        # on the same file must not hide a scan that is too strict).
+        for finding in everything:
+            if not may_have_findings(decoded.source, [finding.code]):
+                differences.append(f"{path}: the {finding.code} scan would skip {finding}")
+    assert differences == []
+
+
+# --- what it skips ------------------------------------------------------------------------------
+
+
+def _parse_must_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parse(source: str, path: str):
+        raise AssertionError("parsed although no rule could report")
+
+    monkeypatch.setattr(engine, "parse", parse)
+
+
+def test_a_file_without_async_or_await_is_never_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    _parse_must_not_run(monkeypatch)
+    source = "def f(items):\n    for item in items:\n        print(item)\n"
+    assert lint_source(source, "plain.py", ALL).findings == ()
+
+
+def test_a_file_without_a_candidate_shape_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One await and no loop: nothing for PAR101 (needs two) or PAR102 (needs a loop)."""
+    _parse_must_not_run(monkeypatch)
+    source = "async def close(conn):\n    await conn.close()\n"
+    result = lint_source(source, "one_await.py", Config(select=("PAR101", "PAR102")))
+    assert result.findings == ()
+
+
+def test_a_broken_file_that_no_rule_needs_still_gets_its_parse_error() -> None:
+    source = "async def close(conn:\n    await conn.close()\n"
+    result = lint_source(source, "broken.py", Config(select=("PAR000", "PAR101", "PAR102")))
+    assert [f.code for f in result.findings] == ["PAR000"]
+
+
+def test_a_rule_without_a_scan_gets_every_file_that_mentions_async(fake_rules: None) -> None:
+    """Rules the pre-filter knows nothing about (plugins, test doubles) are never starved."""
+    source = "async def f():\n    await fetch_a()\n"
+    assert "PAR990" not in CANDIDATE_SCANS
+    assert may_have_findings(source, ["PAR990"])
+    assert [f.code for f in lint_source(source, "f.py", Config(select=("PAR990",))).findings] == [
+        "PAR990"
+    ]
+
+
+@pytest.mark.parametrize(
+    "source, codes, expected",
+    [
+        pytest.param("x = 'asynchronous'\n", None, True, id="substring-is-enough-for-general"),
+        pytest.param("async def f():\n    await a()\n", ["PAR101"], False, id="one-await"),
+        pytest.param("async def f():\n    await a()\n    await b()\n", ["PAR101"], True,
+                     id="two-awaits"),
+        pytest.param("async def f():\n    return [await g(x) for x in xs]\n", ["PAR102"], True,
+                     id="await-in-comprehension"),
+        pytest.param("async def f():\n    await a()\n", ["PAR102"], False, id="no-loop"),
+        pytest.param("async def f():\n    _await = awaited = 1\n", ["PAR101", "PAR102"], False,
+                     id="words-not-keywords"),
+    ],
+)
+def test_candidate_scans(source: str, codes, expected: bool) -> None:
+    assert may_have_findings(source, codes) is expected
