@@ -53,7 +53,8 @@ class Candidate:
     # PAR101/PAR102 only, the oversampled strata of the labels: "independent" when there is no
     # syntactic reason to keep the order (`independent_run`, `independent_loop`), "fetch" for the
     # subset shaped like a fan-out: a run of `name = await ...` assignments (`run_stratum`), a
-    # short loop whose await takes the loop target (`loop_stratum`)
+    # short loop whose await takes the loop target (`loop_stratum`); PAR201: a fan-out over a
+    # starred/comprehension/map argument or a task spawned in a loop (`fan_out_stratum`)
     stratum: str = ""
 
 
@@ -203,6 +204,18 @@ def is_fan_out_wait(call: ast.Call) -> bool:
     return True
 
 
+def fan_out_stratum(call: ast.Call) -> str:
+    """fetch: the awaitables come from a starred or comprehension/map argument (data-shaped)."""
+    for arg in call.args[:1] if callee_name(call) != "gather" else call.args:
+        value = arg.value if isinstance(arg, ast.Starred) else arg
+        shaped = isinstance(value, COMPREHENSIONS) or (
+            isinstance(value, ast.Call) and callee_name(value) == "map"
+        )
+        if shaped or isinstance(arg, ast.Starred):
+            return "fetch"
+    return ""
+
+
 def is_gather(call: ast.Call) -> bool:
     return callee_name(call) == "gather"
 
@@ -308,9 +321,9 @@ class Scanner(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         name = callee_name(node)
         if is_fan_out_wait(node):
-            self.add(node, "PAR201", f"{name}-call")
+            self.add(node, "PAR201", f"{name}-call", stratum=fan_out_stratum(node))
         elif name in TASK_SPAWNERS and self.loop_depth:
-            self.add(node, "PAR201", f"{name}-in-loop")
+            self.add(node, "PAR201", f"{name}-in-loop", stratum="fetch")
         if is_gather(node):
             literal = [a for a in node.args if not isinstance(a, ast.Starred)]
             if len(node.args) >= 2 and len(literal) == len(node.args):
@@ -329,7 +342,21 @@ def scan_source(source: str, file: str) -> list[Candidate]:
         return []
     scanner = Scanner(file)
     scanner.visit(tree)
-    return sorted(set(scanner.found))
+    return drop_nested_spawners(sorted(set(scanner.found)))
+
+
+def drop_nested_spawners(found: list[Candidate]) -> list[Candidate]:
+    """A task spawned inside a gather/wait argument is the same fan-out as that call: keep one."""
+    calls = [c for c in found if c.code == "PAR201" and not c.kind.endswith("-in-loop")]
+    return [
+        c
+        for c in found
+        if not (
+            c.code == "PAR201"
+            and c.kind.endswith("-in-loop")
+            and any(o.line <= c.line and c.end_line <= o.end_line for o in calls)
+        )
+    ]
 
 
 def package_dirs(corpus: Path, packages: list[str] | None) -> list[Path]:
@@ -425,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     found = [c for c in found if not any(part in c.file for part in args.exclude)]
     if args.stratum == "independent":
         found = [c for c in found if c.stratum in ("independent", "fetch")]
+        # (for PAR201 the only stratum is fetch)
     elif args.stratum == "fetch":
         found = [c for c in found if c.stratum == "fetch"]
     if args.exclude_labelled:
