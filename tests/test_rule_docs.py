@@ -151,3 +151,12 @@ def test_page_renders_options_examples_and_marks_missing_sections() -> None:
     assert "x = 1" in sections["Use instead"]
     assert 'extend-select = ["PAR900"]' in page
     assert "sometimes available" in page
+
+
+@pytest.mark.parametrize("code", list(all_rules()))
+def test_json_and_sarif_links_point_at_the_generated_page(code: str) -> None:
+    from parlint.output import rule_url
+
+    url = rule_url(code)
+    assert url == f"{generator.REPOSITORY}/docs/rules/{code}.md"
+    assert (DOCS / f"{code}.md").is_file()
