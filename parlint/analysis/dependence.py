@@ -74,7 +74,7 @@ class Reason:
             "effectful": f"call with side effects `{self.detail}`{at}",
             "framework": f"framework call `{self.detail}`{at}",
             "awaits-awaitable": f"awaits an existing awaitable `{self.detail}`{at}",
-            "multiple-awaits": f"several awaits in one statement{at}",
+            "multiple-awaits": f"await inside an expression (or several in one statement){at}",
             "early-exit": f"early exit ({self.detail}){at}",
             "control-flow": f"{self.detail}{at}",
             "block": f"different blocks ({self.detail})",
@@ -85,6 +85,7 @@ class Reason:
             "nested-loop": f"awaits inside a nested loop{at}",
             "shared-state": f"writes shared `{self.detail}` in every iteration",
             "stage": f"waits for line {self.detail} (stage order)",
+            "section": f"inside the critical section of {self.detail}{at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
 
@@ -174,6 +175,8 @@ class BlockAnalysis:
     statements: tuple[cst.CSTNode, ...]
     nodes: list[StatementNode] = field(default_factory=list)
     groups: list[AwaitGroup] = field(default_factory=list)
+    # Set inside a lock or transaction: the block's awaits keep their order.
+    section: Reason | None = None
 
 
 @dataclass
@@ -334,8 +337,11 @@ class _FunctionAnalyser:
         self.block(self.fn, _statements(self.fn.body))
         return self.result
 
-    def block(self, owner: cst.CSTNode, statements: Sequence[cst.CSTNode]) -> None:
-        analysis = BlockAnalysis(owner, tuple(statements))
+    def block(
+        self, owner: cst.CSTNode, statements: Sequence[cst.CSTNode],
+        section: Reason | None = None,
+    ) -> None:
+        analysis = BlockAnalysis(owner, tuple(statements), section=section)
         self.result.blocks.append(analysis)
         segment = 0
         for index, stmt in enumerate(statements):
@@ -359,9 +365,28 @@ class _FunctionAnalyser:
                 self.loop(stmt)
             for comp in _comprehensions_with_awaits(stmt):
                 self.comprehension(comp, stmt)
+            section = self._critical_section(stmt) if isinstance(stmt, cst.With) else None
             for suite in compound_suites(stmt):
-                self.block(stmt, _statements(suite))
+                self.block(stmt, _statements(suite), section or analysis.section)
         self.stages(analysis)
+
+    def _critical_section(self, stmt: cst.With) -> Reason | None:
+        """A lock or transaction held around a block: its statements stay in order."""
+        for item in stmt.items:
+            expr = item.item
+            call = expr if isinstance(expr, cst.Call) else None
+            path = access_path(call.func.value if call is not None and isinstance(
+                call.func, cst.Attribute) else expr)
+            method = method_name(call) if call is not None else None
+            if method in ("transaction", "begin", "begin_nested", "atomic", "savepoint"):
+                return Reason("section", f"transaction `{dotted_name(call.func) or method}`",
+                              self.line(stmt))
+            if path is None:
+                continue
+            rtype = self.ctx.receiver_type(path, self.types, self.self_name, self.class_name)
+            if self._sync_primitive(path, rtype):
+                return Reason("section", f"lock `{path}`", self.line(stmt))
+        return None
 
     def classify(
         self, stmt: cst.CSTNode, facts: Facts
@@ -425,7 +450,8 @@ class _FunctionAnalyser:
                 segments.setdefault(node.segment, []).append(node)
         for nodes in segments.values():
             self._levels(nodes)
-            self._group(block, nodes)
+            if block.section is None:
+                self._group(block, nodes)
 
     def _levels(self, nodes: list[StatementNode]) -> None:
         # root -> path -> (level, index) of the latest writer / max reader / resource user.

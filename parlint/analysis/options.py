@@ -42,7 +42,7 @@ DEFAULT_SERIAL_RECEIVERS: tuple[str, ...] = (
 
 DEFAULT_CONCURRENT_SAFE_RECEIVERS: tuple[str, ...] = (
     "aiohttp.ClientSession", "aiohttp.client.ClientSession", "ClientSession",
-    "httpx.AsyncClient", "AsyncClient", "*Pool", "*.create_pool", "*.pool.*",
+    "httpx.AsyncClient", "AsyncClient", "*Pool", "*.create_pool", "*.pool.Pool",
     "pool", "*_pool", "pool_*", "engine", "*_engine", "aiobotocore.*", "*.create_client",
     "redis.asyncio.*", "aioredis.*", "motor.*", "*.AsyncIOMotor*",
 )

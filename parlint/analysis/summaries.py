@@ -51,7 +51,16 @@ def type_name(node: cst.CSTNode | None, imports: ImportTable) -> str | None:
     if isinstance(node, cst.Await):
         node = node.expression
     if isinstance(node, cst.Call):
-        return qualified_name(node.func, imports)
+        # Only constructors we can name: an imported callable (`aiohttp.ClientSession(...)`,
+        # `asyncpg.connect(...)`) or a class by its capitalised name; `self.pool.acquire()`
+        # says nothing about a type.
+        name = dotted_name(node.func)
+        if name is None:
+            return None
+        head = name.split(".", 1)[0]
+        if head in imports.bindings or name.rsplit(".", 1)[-1][:1].isupper():
+            return imports.resolve(name)
+        return None
     if isinstance(node, cst.SimpleString):
         try:
             inner = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
@@ -170,7 +179,11 @@ def local_types(fn: cst.FunctionDef, facts: Facts, imports: ImportTable) -> dict
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and len(small.targets) == 1:
                         target = dotted_name(small.targets[0].target)
-                        t = type_name(small.value, imports) if _constructs(small.value) else None
+                        if isinstance(small.value, cst.Name):
+                            t = types.get(small.value.value)  # `self.x = x` (typed param)
+                        else:
+                            t = type_name(small.value, imports) if _constructs(small.value) \
+                                else None
                         if target and t:
                             types[target] = t
                     elif isinstance(small, cst.AnnAssign):
