@@ -89,6 +89,9 @@ def read_source(path: str) -> Decoded | Finding:
 _WORDS = {word: re.compile(rf"\b{word}\b") for word in ("async", "await", "for")}
 
 
+_FAN_OUT = re.compile(r"\b(gather|wait|as_completed|create_task|ensure_future|start_soon)\b")
+
+
 def _has(word: str, source: str) -> bool:
     return _WORDS[word].search(source) is not None
 
@@ -104,6 +107,11 @@ CANDIDATE_SCANS: dict[str, Callable[[str], bool]] = {
     "PAR101": lambda src: _has("async", src) and _at_least_two("await", src),
     # a `for` loop or comprehension whose body awaits, inside an `async def`.
     "PAR102": lambda src: _has("async", src) and _has("await", src) and _has("for", src),
+    # a gather/wait/as_completed call or a task spawn (analysis.fanout.FAN_OUT_WORDS).
+    "PAR201": lambda src: _FAN_OUT.search(src) is not None,
+    "PAR202": lambda src: _FAN_OUT.search(src) is not None,
+    "PAR301": lambda src: "gather" in src,
+    "PAR302": lambda src: "return_exceptions" in src,
 }
 
 

@@ -1,0 +1,207 @@
+"""PAR201: a fan-out whose width is the size of the data, with nothing bounding it."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from parlint.analysis.fanout import FanOut, module_fan_out
+from parlint.rules.base import FixSpec, Invalid, Rule, Valid
+from parlint.types import Option, Safety
+
+
+def short(text: str, limit: int = 40) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 3] + "..."
+
+
+def fan_out_message(fan_out: FanOut, max_concurrency: int) -> str:
+    if fan_out.spawn:
+        what = f"`{fan_out.api}` in a loop starts one task per item of `{short(fan_out.iterable)}`"
+    else:
+        what = f"`{fan_out.api}` runs one awaitable per item of `{short(fan_out.iterable)}`"
+    return (
+        f"unbounded fan-out: {what}, all at once; bound it with a semaphore or batches of "
+        f"max-concurrency={max_concurrency}"
+    )
+
+
+class UnboundedFanOut(Rule):
+    """
+    ## What it does
+    Finds a concurrent fan-out whose width is the size of the data, with nothing bounding it:
+    `asyncio.gather(*[f(x) for x in xs])`, `gather(*map(f, xs))`, `gather(*tasks)` where
+    `tasks` was built by a loop or comprehension, `asyncio.wait(...)` and
+    `asyncio.as_completed(...)` likewise, and `create_task` / `ensure_future` /
+    `TaskGroup.create_task` / trio and anyio `start_soon` called in a `for` loop over data.
+
+    The iterable counts as data when it is a parameter, an attribute, a call result or
+    anything else not provably small. It is reported at the gather/wait call, or at the
+    task-creating call in the loop.
+
+    ## Why is this bad?
+    The number of tasks in flight grows with the input. With ten items it works; with ten
+    thousand it opens ten thousand connections, exhausts file descriptors or the server's rate
+    limit, and fails in production while every test passes.
+
+    ## Example
+    ```python
+    async def refresh(devices):
+        await asyncio.gather(*[device.update() for device in devices])
+    ```
+
+    ## Use instead
+    ```python
+    async def refresh(devices):
+        semaphore = asyncio.Semaphore(10)
+
+        async def update(device):
+            async with semaphore:
+                await device.update()
+
+        await asyncio.gather(*[update(device) for device in devices])
+    ```
+    With trio or anyio, start the tasks in a nursery and hold a `CapacityLimiter` in the
+    worker; or process the input in batches of `max-concurrency`.
+
+    ## Fix safety
+    The fix wraps each awaitable of the fan-out in a coroutine that awaits it under one
+    `asyncio.Semaphore(max-concurrency)`. It is unsafe: results, exceptions and cancellation
+    stay the same, but work that relied on running all at once (a barrier, items that wait
+    for each other) would deadlock or slow down. It is offered only for a gather over a
+    comprehension or `map` and for `create_task` in a comprehension.
+
+    ## Options
+    - `max-concurrency` (default 5): the bound the message and the fix suggest.
+    - `fan-out-small-width` (default 10): a constant `range(N)` with at most this many items
+      is small, not data.
+    - `fan-out-small-iterables` (list of patterns, default none): iterables known to be small
+      in your code base, by their spelling (`"hosts"`, `"self.*_platforms"`).
+    - `fan-out-bounding-helpers` (list of patterns): calls that bound their work themselves
+      (`"gather_with_concurrency"`, `"*.limited_fetch"`).
+
+    ## Known problems
+    Not flagged, by design: a literal list or tuple of calls (see PAR202); `range(N)` with a
+    small constant; module constants (literal displays, UPPER_CASE names) and enum classes;
+    registries sized by code (listeners, callbacks, handlers, platforms); workers that hold a
+    semaphore, limiter, lock or pool slot when the worker is visible in the same module (up to
+    two calls deep) or is a wrapper named like one (`bounded_*`, `*_with_limit`); a function
+    that creates a `Semaphore`/`CapacityLimiter`; N-worker pools over a queue; loops that
+    slice the input into batches; thread-pool offloads; waits and clean-ups (`event.wait()`,
+    `close()`); gathering tasks or futures that already exist; loops whose iterations await.
+
+    A fan-out whose only caller passes a short list cannot be proven small: parlint sees a
+    parameter. Add the iterable to `fan-out-small-iterables`, or suppress the line with
+    `# noqa: PAR201` (and say why in the comment).
+
+    A bound applied by an imported wrapper with an ordinary name, or by a limiter held by the
+    caller, is not visible: configure `fan-out-bounding-helpers` or suppress.
+    """
+
+    code = "PAR201"
+    name = "unbounded-fan-out"
+    summary = "Concurrent fan-out as wide as the data, with nothing bounding it"
+    fixable = True
+    options = (
+        Option(
+            "fan-out-small-width",
+            "int",
+            10,
+            "A constant range(N) with at most this many items is small, not data-sized.",
+            owner="PAR201",
+            minimum=1,
+        ),
+        Option(
+            "fan-out-small-iterables",
+            "str-list",
+            (),
+            "Iterables (fnmatch patterns on their spelling) known to be small.",
+            owner="PAR201",
+        ),
+        Option(
+            "fan-out-bounding-helpers",
+            "str-list",
+            (),
+            "Calls (fnmatch patterns) whose work is bounded by the callee itself.",
+            owner="PAR201",
+        ),
+    )
+    VALID = (
+        Valid(
+            """
+            import asyncio
+
+            async def refresh(device_a, device_b):
+                await asyncio.gather(device_a.update(), device_b.update())
+            """
+        ),
+        Valid(
+            """
+            import asyncio
+
+            async def refresh(devices):
+                semaphore = asyncio.Semaphore(10)
+
+                async def update(device):
+                    async with semaphore:
+                        await device.update()
+
+                await asyncio.gather(*[update(device) for device in devices])
+            """
+        ),
+        Valid(
+            """
+            import asyncio
+
+            async def crawl(queue, workers):
+                await asyncio.gather(*[consume(queue) for _ in range(workers)])
+            """
+        ),
+    )
+    INVALID = (
+        Invalid(
+            """
+            import asyncio
+
+            async def refresh(devices):
+                await asyncio.gather(*[device.update() for device in devices])
+            """,
+            line=5,
+            column=10,
+            message=(
+                "unbounded fan-out: `asyncio.gather` runs one awaitable per item of `devices`, "
+                "all at once; bound it with a semaphore or batches of max-concurrency=5"
+            ),
+        ),
+        Invalid(
+            """
+            import trio
+
+            async def notify_all(nursery, users):
+                for user in users:
+                    nursery.start_soon(send_mail, user)
+            """,
+            line=6,
+            column=8,
+            message=(
+                "unbounded fan-out: `nursery.start_soon` in a loop starts one task per item of "
+                "`users`, all at once; bound it with a semaphore or batches of "
+                "max-concurrency=5"
+            ),
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        facts = module_fan_out(self.context)
+        if not facts.fan_outs:
+            return
+        max_concurrency = self.context.config.max_concurrency
+        for fan_out in facts.fan_outs:
+            if fan_out.unbounded:
+                self.report(
+                    fan_out.call,
+                    fan_out_message(fan_out, max_concurrency),
+                    fix=self._fix(fan_out, max_concurrency),
+                )
+
+    def _fix(self, fan_out: FanOut, max_concurrency: int) -> FixSpec | None:
+        return None
