@@ -223,15 +223,31 @@ class _FunctionAnalyser:
         info = ctx.by_node.get(id(fn))
         self.class_name = info.class_name if info else None
         self.self_name = info.self_name if info else None
-        if self.self_name is None and info is None:
-            # A nested method or a function in a nested class: treat `self` by convention.
-            params = list(all_params(fn.params))
-            if params and params[0].name.value in ("self", "cls"):
-                self.self_name = params[0].name.value
+        if info is None:
+            params = [p.name.value for p in all_params(fn.params)]
+            owner = ctx.enclosing.get(id(fn))
+            if owner is not None and owner.self_name not in params:
+                # A closure inside a method: its free `self` is the method's.
+                self.class_name, self.self_name = owner.class_name, owner.self_name
+            elif params and params[0] in ("self", "cls"):
+                # A method of a nested class: `self` by convention, no summaries.
+                self.self_name = params[0]
         self.imports = ctx.imports.copy()
         for stmt in _walk_statements(fn.body):
             self.imports.add_statement(stmt)
         self.types = local_types(fn, Facts(), self.imports)
+        # Local names bound to a method or function (`req = self.http.add_role`).
+        self.aliases: dict[str, cst.Attribute] = {}
+        for stmt in _walk_statements(fn.body):
+            for small in stmt.body:  # type: ignore[attr-defined]
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and isinstance(small.value, cst.Attribute)
+                    and dotted_name(small.value) is not None
+                ):
+                    self.aliases[small.targets[0].target.value] = small.value
         self.result = FunctionAnalysis(fn, self.imports.framework, self.imports.asyncio_alias)
 
     def line(self, node: cst.CSTNode) -> int | None:
@@ -250,13 +266,17 @@ class _FunctionAnalyser:
                 node, statement, None, spelled, spelled, None, targets, CallKind.UNKNOWN,
                 barrier=Reason("awaits-awaitable", spelled or "expression", line),
             )
+        original = expr
         call = expr
+        if isinstance(call.func, cst.Name) and call.func.value in self.aliases:
+            # `req = self._state.http.add_role` ... `await req(...)`: judge the method.
+            call = call.with_changes(func=self.aliases[call.func.value])
         kind, qualified = call_kind(call, self.imports)
         spelled = dotted_name(call.func)
         receiver = None
         if isinstance(call.func, cst.Attribute):
             receiver = access_path(call.func.value)
-        site = AwaitSite(node, statement, call, qualified, spelled, receiver, targets, kind)
+        site = AwaitSite(node, statement, original, qualified, spelled, receiver, targets, kind)
         method = method_name(call)
         label = spelled or method or "call"
         rtype = (
@@ -265,6 +285,8 @@ class _FunctionAnalyser:
         )
         rclass = self.ctx.receiver_class(receiver, self.types, self.self_name, self.class_name)
         summary, on_self = self.ctx.summary_for_call(call, self.self_name, self.class_name)
+        if _is_super_call(call) and self.self_name:
+            summary, on_self, receiver = None, True, self.self_name  # `super().m()`: all of self
         barrier: Reason | None = None
         is_offload = qualified in OFFLOAD_CALLS or method in OFFLOAD_CALLS
         if qualified and qualified.startswith(FRAMEWORK_PREFIXES) and not is_offload:
@@ -321,6 +343,11 @@ class _FunctionAnalyser:
             if site.barrier is None:
                 site.barrier = Reason("effectful", f"{label} (via {summary.effect.strip('`')})",
                                       line)
+        if site.kind is CallKind.UNKNOWN and site.barrier is None and effect_writes:
+            # A call of unclear purpose that changes state (`self._check_active_db()`): the
+            # calls after it may rely on that state through paths we cannot see.
+            changed = sorted(effect_writes)[0]
+            site.barrier = Reason("effectful", f"{label} (changes `{changed}`)", line)
         return site
 
     def _sync_primitive(self, receiver: str, rtype: str | None) -> bool:
@@ -439,7 +466,9 @@ class _FunctionAnalyser:
                         facts.writes.add(path)
                     elif on_self:
                         facts.writes.add(prefix + path[4:])
-            elif on_self and not method_name(call).startswith("__"):  # type: ignore[union-attr]
+            elif (on_self and not (method_name(call) or "").startswith("__")) or (
+                self.self_name and _is_super_call(call)
+            ):
                 facts.writes.add(prefix)
 
     def stages(self, block: BlockAnalysis) -> None:
@@ -551,6 +580,7 @@ class _FunctionAnalyser:
     def loop(self, loop: cst.For) -> None:
         body = _statements(loop.body)
         facts = suite_facts(loop.body)
+        self._sync_call_effects(facts)
         target = Facts()
         _Walker(target).target(loop.target)
         targets = set(target.binds)
@@ -642,6 +672,7 @@ class _FunctionAnalyser:
         defined = set(targets)
         for stmt in body:
             sf = statement_facts(stmt)
+            self._sync_call_effects(sf)
             for r in sorted(sf.reads):
                 root = path_root(r)
                 if root in defined or root not in written_roots:
@@ -714,6 +745,16 @@ class _FunctionAnalyser:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _is_super_call(call: cst.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name)
+        and func.value.func.value == "super"
+    )
 
 
 def _shorter(a: str, b: str) -> str:

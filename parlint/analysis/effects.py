@@ -59,6 +59,13 @@ EFFECT_VERBS = frozenset(
     """.split()
 )
 
+# Words that mean an effect wherever they appear in a name.
+STRONG_EFFECT_WORDS = frozenset(
+    """execute exec command create update delete remove insert upsert save send write commit
+    rollback publish post put patch set store drop truncate kill cancel register auth
+    authenticate login logout connect disconnect subscribe unsubscribe""".split()
+)
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -86,10 +93,12 @@ def kind_of_name(name: str | None) -> CallKind:
             first = first[1:]
     if first in EFFECT_VERBS:
         return CallKind.EFFECTFUL
+    if any(w in STRONG_EFFECT_WORDS for w in words[1:]):
+        # `immediate_execute_command`, `bulk_delete`, `user_update`: an effect word anywhere.
+        return CallKind.EFFECTFUL
     if first in READ_VERBS:
         # `get_or_create`, `fetch_and_update`: any effect word later wins.
-        if any(w in ("create", "update", "delete", "set", "save", "insert", "upsert")
-               for w in words[1:]):
+        if any(w in STRONG_EFFECT_WORDS for w in words[1:]):
             return CallKind.EFFECTFUL
         return CallKind.READ_ONLY
     return CallKind.UNKNOWN

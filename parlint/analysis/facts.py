@@ -171,6 +171,10 @@ class _Walker:
                 self.expr(func.value)
         else:
             self.expr(func)
+            if isinstance(func, cst.Name) and func.value in ("setattr", "delattr") and node.args:
+                target = access_path(node.args[0].value)
+                if target is not None:
+                    f.writes.add(target)  # `setattr(self, k, v)` may write any attribute
         f.calls.append(CallSite(node, awaited, receiver))
         for arg in node.args:
             self.expr(arg.value)

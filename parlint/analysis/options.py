@@ -51,7 +51,8 @@ DEFAULT_ORDERED_CALLS: tuple[str, ...] = (
     # Pacing and rate limits.
     "sleep", "*.sleep", "sleep_*", "*.sleep_until", "checkpoint", "*.checkpoint",
     # Locks, events, conditions, queues, barriers.
-    "acquire", "release", "wait", "wait_*", "notify", "notify_all", "put", "put_nowait",
+    "acquire", "release", "wait", "wait_*", "*_wait", "ready", "*_ready", "until_*",
+    "reopen", "resume", "pause", "notify", "notify_all", "put", "put_nowait",
     "get_nowait", "join", "task_done", "block_till_done", "async_block_till_done",
     # Message and stream protocols.
     "send", "send_*", "sendall", "sendto", "recv", "recv_*", "receive", "receive_*",

@@ -102,6 +102,8 @@ class ModuleContext:
     class_types: dict[str, dict[str, str]] = field(default_factory=dict)  # class -> attr -> type
     summaries: dict[str, Summary] = field(default_factory=dict)
     by_node: dict[int, FunctionInfo] = field(default_factory=dict)
+    # Functions nested in a method -> that method (their free `self` is the method's).
+    enclosing: dict[int, FunctionInfo] = field(default_factory=dict)
 
     @property
     def framework(self) -> str | None:
@@ -303,6 +305,18 @@ def _add_class(ctx: ModuleContext, cls: cst.ClassDef) -> None:
             ctx.by_node[id(stmt)] = info
             if self_name:
                 _attribute_types(stmt, self_name, types, ctx.imports)
+                for nested in _nested_functions(stmt.body):
+                    ctx.enclosing[id(nested)] = info
+
+
+def _nested_functions(suite: cst.BaseSuite) -> Iterable[cst.FunctionDef]:
+    for stmt in _suite(suite):
+        if isinstance(stmt, cst.FunctionDef):
+            yield stmt
+            yield from _nested_functions(stmt.body)
+        elif not isinstance(stmt, (cst.ClassDef, cst.SimpleStatementLine)):
+            for inner in _suites(stmt):
+                yield from _nested_functions(inner)
 
 
 def _attribute_types(
