@@ -11,6 +11,13 @@ from parlint.types import Option, Safety
 
 # Deliberately not real parlint rules: they exist to test the engine's front ends.
 FAKE_OPTION = Option("fake-limit", "int", 3, "Test-only option.", owner="PAR990", minimum=0)
+# One option of every other kind, owned by PAR991.
+FAKE_OPTIONS_BY_KIND = (
+    Option("fake-flag", "bool", False, "Test-only bool.", owner="PAR991"),
+    Option("fake-name", "str", "x", "Test-only str.", owner="PAR991"),
+    Option("fake-patterns", "str-list", ("a*",), "Test-only str-list.", owner="PAR991"),
+    Option("fake-style", "choice", "one", "Test-only choice.", owner="PAR991", choices=("one", "two")),
+)
 
 
 class AwaitFetch(Rule):
@@ -71,6 +78,7 @@ class Explodes(Rule):
     code = "PAR991"
     name = "explodes"
     summary = "Crashes on purpose (test double)"
+    options = FAKE_OPTIONS_BY_KIND
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.name.value.startswith("explode"):

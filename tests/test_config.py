@@ -176,13 +176,40 @@ def test_rule_declared_options_reach_the_config(tmp_path: Path, fake_rules: None
     assert load_config([str(tmp_path)], isolated=True, cwd=tmp_path).option("fake-limit") == 3
 
 
+@pytest.mark.parametrize(
+    ("line", "value", "error"),
+    [
+        ("fake-flag = true", True, None),
+        ('fake-flag = "true"', None, "fake-flag: expected true or false"),
+        ('fake-name = "svc"', "svc", None),
+        ("fake-name = 3", None, "fake-name: expected a string"),
+        ('fake-patterns = ["db*", "conn"]', ("db*", "conn"), None),
+        ('fake-patterns = "db*"', None, "fake-patterns: expected a list of strings"),
+        ("fake-patterns = [1]", None, "fake-patterns: expected a list of strings"),
+        ('fake-style = "two"', "two", None),
+        ('fake-style = "three"', None, "fake-style: expected one of one, two, got 'three'"),
+        ("fake-limit = -1", None, "fake-limit: must be at least 0"),
+    ],
+)
+def test_declared_options_of_every_kind_are_validated(
+    tmp_path: Path, fake_rules: None, line: str, value: object, error: str | None
+) -> None:
+    pyproject(tmp_path, line + "\n")
+    if error is not None:
+        with pytest.raises(ConfigError, match=error):
+            load_config([str(tmp_path)], cwd=tmp_path)
+        return
+    config = load_config([str(tmp_path)], cwd=tmp_path)
+    assert config.option(line.split(" =")[0]) == value
+
+
 def test_every_declared_option_has_a_valid_default() -> None:
     from parlint.registry import declared_options
 
     for name, option in declared_options().items():
-        assert validate({name: option.default}, "defaults")[name] == option.default or isinstance(
-            option.default, (list, tuple)
-        )
+        default = option.default
+        expected = tuple(default) if isinstance(default, (list, tuple)) else default
+        assert validate({name: default}, "defaults")[name] == expected, name
 
 
 # --- strict validation: one line naming file and key ---------------------------------------
