@@ -57,11 +57,13 @@ def fix_source(
     def run(text: str):
         return analyse(text, path, config, respect_noqa=respect_noqa, rule_classes=rule_classes)
 
+    final = None  # the analysis of `current`, when the last round changed nothing
     for _ in range(max_rounds):
-        findings = run(current).result.findings
-        candidates = [f for f in findings if _wanted(f, unsafe) and _key(f) not in blocked]
+        analysed = run(current).result
+        candidates = [f for f in analysed.findings if _wanted(f, unsafe) and _key(f) not in blocked]
         chosen = non_overlapping(candidates)
         if not chosen:
+            final = analysed  # nothing left to apply: this is also the final analysis
             break
         try:
             new = _apply_verified(current, chosen, path, must_compile)
@@ -84,10 +86,12 @@ def fix_source(
             chosen = good
         if new == current:
             blocked.update(_key(f) for f in chosen)  # a fix that changes nothing: never again
+            final = None
             continue
         applied.extend(chosen)
         current = new
-    final = run(current).result
+    if final is None:
+        final = run(current).result
     remaining = tuple(f for f in final.findings if f.code not in ERROR_CODES)
     errors.extend(f for f in final.findings if f.code in ERROR_CODES)
     return FixResult(path, source, current, tuple(applied), remaining, tuple(errors))

@@ -296,6 +296,7 @@ def test_loop_shapes(before: str, after: str) -> None:
         pytest.param("async def f(xs):\n    return [await g(x, y) for x in xs for y in x]\n", id="nested-comprehension"),
         pytest.param("async def f(xs):\n    return [x for x in xs if await g(x)]\n", id="await-in-filter"),
         pytest.param("async def f(xs):\n    return {x: await g(x) for x in xs}\n    dict = 1\n", id="dict-rebound"),
+        pytest.param("async def f(xs):\n    global last\n    for x in xs:\n        last = await g(x)\n", id="global-name"),
     ],
 )
 def test_unhandled_shapes_give_none(source: str) -> None:
@@ -314,3 +315,11 @@ def test_bad_options_raise() -> None:
         loop_fix(loop, safety=Safety.SAFE, style="threads")
     with pytest.raises(ValueError):
         loop_fix(loop, safety=Safety.SAFE, max_concurrency=0)
+
+
+def test_a_comprehension_inside_another_is_not_handled() -> None:
+    module = cst.parse_module("async def f(xss):\n    return [[await g(x, xs) for x in xs] for xs in xss]\n")
+    statement = module.body[0].body.body[0]
+    inner = statement.body[0].value.elt
+    assert isinstance(inner, cst.ListComp)
+    assert loop_fix(inner, safety=Safety.SAFE, statement_of=statement) is None

@@ -164,6 +164,9 @@ class _Builder:
             return None
         if shape.kind in ("append", "setitem"):
             head = head[:-1]
+        declared = _declared_global(scope)
+        if any(n in declared for stmt in head for n in _head_statement(stmt) or ()):
+            return None  # `global x` / `nonlocal x`: the inner coroutine would bind its own x
         # Names the head binds that someone reads later: the tail, or code after the loop (the
         # original leaves them bound to the last item's values).
         outside = _read_after(scope, loop) if scope is not None else None
@@ -244,6 +247,10 @@ class _Builder:
     ) -> list[cst.BaseStatement] | None:
         for_in = comp.for_in
         if for_in.inner_for_in is not None or for_in.asynchronous is not None:
+            return None
+        if _nested_in_scope(stmt, comp):
+            # Inside another comprehension or lambda, the element may read that one's
+            # variables, which a coroutine defined before the statement cannot see.
             return None
         if any(contains(cond, cst.Await) for cond in for_in.ifs):
             return None
@@ -593,3 +600,46 @@ def _is_whole_value(stmt: cst.SimpleStatementLine, comp: cst.CSTNode) -> bool:
     if isinstance(small, (cst.Assign, cst.AnnAssign, cst.Return, cst.Expr)):
         return small.value is comp
     return False
+
+
+def _declared_global(scope: cst.CSTNode | None) -> set[str]:
+    names: set[str] = set()
+    if scope is None:
+        return names
+
+    class _Declarations(cst.CSTVisitor):
+        def visit_Global(self, node: cst.Global) -> None:
+            names.update(item.name.value for item in node.names)
+
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            names.update(item.name.value for item in node.names)
+
+    scope.visit(_Declarations())
+    return names
+
+
+_SCOPES = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda)
+
+
+def _nested_in_scope(stmt: cst.CSTNode, target: cst.CSTNode) -> bool:
+    """Whether `target` lies inside a comprehension or lambda within `stmt`."""
+    depth = 0
+    nested = False
+
+    class _Walk(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nonlocal depth, nested
+            if node is target:
+                nested = depth > 0
+                return False
+            if isinstance(node, _SCOPES):
+                depth += 1
+            return True
+
+        def on_leave(self, node: cst.CSTNode) -> None:
+            nonlocal depth
+            if isinstance(node, _SCOPES):
+                depth -= 1
+
+    stmt.visit(_Walk())
+    return nested
