@@ -84,7 +84,7 @@ class Reason:
             "streaming": f"streaming `async for`{at}",
             "nested-loop": f"awaits inside a nested loop{at}",
             "shared-state": f"writes shared `{self.detail}` in every iteration",
-            "stage": f"waits for line {self.detail} (stage order)",
+            "stage": f"the later one waits for line {self.detail}",
             "section": f"inside the critical section of {self.detail}{at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
@@ -434,8 +434,10 @@ class _FunctionAnalyser:
                 e = exits[0]
                 return None, Reason("early-exit", e.kind, self.line(e.node) or line)
             return site, None
-        for node in facts.awaits:
-            self.result.sites.append(self.make_site(node, stmt))
+        if isinstance(stmt, cst.SimpleStatementLine):
+            # (The awaits of a compound statement are sites of its own blocks.)
+            for node in facts.awaits:
+                self.result.sites.append(self.make_site(node, stmt))
         if exits:
             e = exits[0]
             return None, Reason("early-exit", e.kind, self.line(e.node) or line)
@@ -868,6 +870,79 @@ def _nested_loop_awaits(suite: cst.BaseSuite) -> bool:
             if not isinstance(stmt, (cst.For, cst.While)) and _nested_loop_awaits(inner):
                 return True
     return False
+
+
+def direct_conflict(a: StatementNode, b: StatementNode) -> Reason | None:
+    """Why statement `b` cannot run alongside the earlier statement `a`, if they conflict."""
+    for w in sorted(a.facts.writes):
+        for other in sorted(b.facts.reads | b.facts.writes):
+            if overlaps(w, other):
+                return Reason("data", _shorter(w, other))
+    for r in sorted(a.facts.reads):
+        for other in sorted(b.facts.writes):
+            if overlaps(r, other):
+                return Reason("data", _shorter(r, other))
+    if a.site is not None and b.site is not None:
+        for x in sorted(a.site.resources):
+            for y in sorted(b.site.resources):
+                if overlaps(x, y):
+                    return Reason("serial-resource", _shorter(x, y))
+        ra, rb = a.site.receiver, b.site.receiver
+        if ra and rb and overlaps(ra, rb) and (a.site.stateful_receiver or b.site.stateful_receiver):
+            return Reason("same-receiver", _shorter(ra, rb))
+    return None
+
+
+def locate(analysis: FunctionAnalysis) -> dict[int, tuple[BlockAnalysis, StatementNode]]:
+    """`id(await node)` -> the block and statement that hold it (innermost simple statement)."""
+    where: dict[int, tuple[BlockAnalysis, StatementNode]] = {}
+    for block in analysis.blocks:
+        for node in block.nodes:
+            if isinstance(node.statement, cst.SimpleStatementLine):
+                for await_node in node.facts.awaits:
+                    where[id(await_node)] = (block, node)
+    return where
+
+
+def pair_reason(
+    analysis: FunctionAnalysis,
+    first: cst.Await,
+    second: cst.Await,
+    where: dict[int, tuple[BlockAnalysis, StatementNode]] | None = None,
+    positions: dict | None = None,
+) -> Reason | None:
+    """Why two awaits (`first` earlier) are not grouped; None when they are in one stage."""
+    where = where if where is not None else locate(analysis)
+    if id(first) not in where or id(second) not in where:
+        return Reason("block", "one of them is not a statement of a block")
+    block_a, a = where[id(first)]
+    block_b, b = where[id(second)]
+    if block_a is not block_b:
+        return Reason("block", f"`{_keyword(block_a.owner)}` block and `{_keyword(block_b.owner)}` block")
+    block = block_a
+    if a is b:
+        return a.barrier or Reason("multiple-awaits", "")
+    for node in (a, b):
+        if node.barrier is not None:
+            return node.barrier
+    if a.segment != b.segment:
+        for node in block.nodes[a.index + 1 : b.index]:
+            if node.barrier is not None:
+                return node.barrier
+    if block.section is not None:
+        return block.section
+    if a.level == b.level:
+        return None
+    direct = direct_conflict(a, b)
+    if direct is not None:
+        return direct
+    if b.depends_on is not None:
+        dep = block.statements[b.depends_on]
+        pos = (positions or {}).get(dep)
+        where_ = str(pos.start.line) if isinstance(pos, CodeRange) else f"#{b.depends_on + 1}"
+        why = f" ({b.reason.describe()})" if b.reason is not None else ""
+        return Reason("stage", f"{where_}{why}")
+    return Reason("stage", "an earlier stage")
 
 
 def analyse_function(

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "rule": "parlint.cli.rule:rule",
     "config": "parlint.cli.config_cmd:config",
     "fix": "parlint.cli.fix:fix",
+    "explain": "parlint.cli.explain:explain",
 }
 
 
