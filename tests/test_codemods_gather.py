@@ -287,3 +287,14 @@ def test_safety_and_message_are_the_rules() -> None:
         return spec
 
     assert apply_spec("async def f():\n    a = await fa()\n    b = await fb()\n", build)
+
+
+def test_group_suggestion_is_display_only_with_the_calls() -> None:
+    import libcst as cst
+
+    from parlint.codemods.gather import group_suggestion
+
+    statements = [cst.parse_statement("a = (await fa()).json()\n"), cst.parse_statement("b = await fb(1)\n")]
+    spec = group_suggestion(statements, message="Await them together", asyncio_name="aio")
+    assert spec.safety is Safety.DISPLAY_ONLY and not spec.replacements
+    assert spec.message.endswith("`await aio.gather(fa(), fb(1))`")

@@ -323,3 +323,13 @@ def test_a_comprehension_inside_another_is_not_handled() -> None:
     inner = statement.body[0].value.elt
     assert isinstance(inner, cst.ListComp)
     assert loop_fix(inner, safety=Safety.SAFE, statement_of=statement) is None
+
+
+def test_loop_suggestion_is_display_only_with_the_loops_names() -> None:
+    from parlint.codemods.loops import loop_suggestion
+
+    loop = cst.parse_statement("for user in users:\n    try:\n        await notify(user)\n    except E:\n        pass\n")
+    spec = loop_suggestion(loop, message="Run them concurrently", max_concurrency=4)
+    assert spec.safety is Safety.DISPLAY_ONLY and not spec.replacements
+    assert "asyncio.Semaphore(4)" in spec.message
+    assert "gather(*(one(user) for user in users))" in spec.message and "notify(user)" in spec.message

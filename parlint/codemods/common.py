@@ -199,3 +199,17 @@ def wrap_long_call(stmt: cst.BaseStatement, func_names: Collection[str] = ("gath
     args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=_newline_indent("")))
     wrapped = call.with_changes(whitespace_before_args=_newline_indent("    "), args=args)
     return stmt.deep_replace(call, wrapped)  # type: ignore[return-value]
+
+
+def first_await(node: cst.CSTNode) -> cst.Await | None:
+    """The first `await` in `node`, in source order."""
+    found: list[cst.Await] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Await(self, await_: cst.Await) -> bool:
+            if not found:
+                found.append(await_)
+            return False
+
+    node.visit(_Find())
+    return found[0] if found else None

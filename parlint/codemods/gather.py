@@ -19,6 +19,7 @@ from typing import Collection, Sequence
 import libcst as cst
 
 from parlint.codemods.common import (
+    first_await,
     bounding_wrapper,
     code,
     comment_lines,
@@ -185,3 +186,17 @@ def _nursery(
     lines = [f"async with {module}.{opener} as {group}:\n"]
     lines += [f"    {group}.start_soon({', '.join(parts)})\n" for parts in starts]
     return [statement("".join(lines))], import_request(framework_name, framework)
+
+
+def group_suggestion(
+    stage1: Sequence[cst.BaseStatement], *, message: str, asyncio_name: str | None = None
+) -> FixSpec:
+    """A display-only fix for a group `group_fix` does not rewrite: the message shows the
+    gather of the grouped statements' awaited calls."""
+    module = asyncio_name or "asyncio"
+    calls = []
+    for stmt in stage1:
+        awaited = first_await(stmt)
+        calls.append(code(awaited.expression) if awaited is not None else "...")
+    suggestion = f"await {module}.gather({', '.join(calls)})"
+    return FixSpec(f"{message}; for example: `{suggestion}`", Safety.DISPLAY_ONLY)

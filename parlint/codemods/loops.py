@@ -37,6 +37,7 @@ from typing import Sequence, Union
 import libcst as cst
 
 from parlint.codemods.common import (
+    first_await,
     bound_names,
     code,
     comment_lines,
@@ -643,3 +644,25 @@ def _nested_in_scope(stmt: cst.CSTNode, target: cst.CSTNode) -> bool:
 
     stmt.visit(_Walk())
     return nested
+
+
+def loop_suggestion(
+    node: cst.For | Comprehension,
+    *,
+    message: str,
+    max_concurrency: int = 5,
+    asyncio_name: str | None = None,
+) -> FixSpec:
+    """A display-only fix for a loop shape `loop_fix` does not rewrite: the message shows the
+    bounded form with this loop's own names."""
+    module = asyncio_name or "asyncio"
+    for_in = node if isinstance(node, cst.For) else node.for_in
+    target, items = code(for_in.target), code(for_in.iter)
+    awaited = first_await(node)
+    call = code(awaited.expression) if awaited is not None else "..."
+    suggestion = (
+        f"semaphore = {module}.Semaphore({max_concurrency}); "
+        f"async def one({target}): async with semaphore: return await {call}; "
+        f"results = await {module}.gather(*(one({target}) for {target} in {items}))"
+    )
+    return FixSpec(f"{message}; for example: `{suggestion}`", Safety.DISPLAY_ONLY)
