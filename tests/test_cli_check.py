@@ -239,6 +239,8 @@ def test_stdin_with_stdin_filename(project: Path) -> None:
     assert result.stdout.splitlines()[0] == "pkg/new.py:2:12: PAR990 await of fetch_user()"
     plain = invoke("check", "--select", "PAR990", "-", input=CLEAN)
     assert plain.exit_code == 0
+    implied = invoke("check", "--select", "PAR990", "--stdin-filename", "x.py", input=TWO_FINDINGS)
+    assert implied.stdout.splitlines()[0] == "x.py:2:12: PAR990 await of fetch_user()"
 
 
 def test_stdin_filename_honours_per_file_ignores_and_force_exclude(project: Path) -> None:

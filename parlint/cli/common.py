@@ -341,8 +341,9 @@ def build_invocation(params: dict[str, Any]) -> Invocation:
 
     Raises UserError for a bad configuration, an unknown code or a usage mistake.
     """
-    paths = tuple(params.get("paths") or ()) or (".",)
     stdin_filename = params.get("stdin_filename")
+    # `--stdin-filename` alone means stdin, as editors call it.
+    paths = tuple(params.get("paths") or ()) or (("-",) if stdin_filename else (".",))
     if "-" in paths and paths != ("-",):
         raise UserError("'-' (stdin) cannot be combined with other paths")
     overrides = {
