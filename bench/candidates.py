@@ -31,9 +31,9 @@ import os
 import random
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 CODES = ("PAR101", "PAR102", "PAR201", "PAR202", "PAR301", "PAR302")
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -124,7 +124,8 @@ def loads(statement: ast.stmt) -> set[str]:
 
 def sleeps(node: ast.AST) -> bool:
     return any(
-        isinstance(n, ast.Call) and callee_name(n) in {"sleep", "checkpoint"} for n in own_nodes(node)
+        isinstance(n, ast.Call) and callee_name(n) in {"sleep", "checkpoint"}
+        for n in own_nodes(node)
     )
 
 
@@ -175,9 +176,9 @@ def independent_loop(loop: ast.For) -> bool:
 def inside_inner_loop(loop: ast.For, target: ast.AST) -> bool:
     for statement in loop.body:
         for node in own_nodes(statement):
-            if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node is not loop:
-                if any(n is target for n in own_nodes(node)):
-                    return True
+            inner = isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node is not loop
+            if inner and any(n is target for n in own_nodes(node)):
+                return True
     return False
 
 
@@ -197,8 +198,10 @@ def is_fan_out_wait(call: ast.Call) -> bool:
     if name == "wait":
         # `event.wait()`, `cond.wait()`: only asyncio.wait / a bare imported `wait(...)` with args
         func = call.func
-        module_call = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
-            func.value.id in {"asyncio", "aio"}
+        module_call = (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and (func.value.id in {"asyncio", "aio"})
         )
         return bool(call.args) and (module_call or isinstance(func, ast.Name))
     return True
@@ -257,8 +260,10 @@ class Scanner(ast.NodeVisitor):
     def scan_block(self, block: list[ast.stmt]) -> None:
         run: list[ast.stmt] = []
         for statement in [*block, None]:
-            if statement is not None and isinstance(statement, SIMPLE_STATEMENTS) and awaits_in(
-                statement
+            if (
+                statement is not None
+                and isinstance(statement, SIMPLE_STATEMENTS)
+                and awaits_in(statement)
             ):
                 run.append(statement)
                 continue
@@ -306,9 +311,7 @@ class Scanner(ast.NodeVisitor):
             self.add(node, "PAR102", kind, stratum="" if sleeps(node) else "independent")
         self.visit_loop(node)
 
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = (
-        visit_comprehension_node
-    )
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_comprehension_node
 
     def visit_FunctionDef(self, node: ast.AST) -> None:
         depth, self.loop_depth = self.loop_depth, 0
@@ -467,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'TOTAL':32} " + " ".join(f"{code}={total[code]}" for code in codes))
         return 0
     if args.sample:
-        found = [s for code in codes for s in stratified_sample(found, code, args.sample, args.seed)]
+        found = [
+            s for code in codes for s in stratified_sample(found, code, args.sample, args.seed)
+        ]
     for candidate in found:
         print(json.dumps(asdict(candidate)))
     return 0

@@ -22,9 +22,10 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import yaml
 
@@ -251,7 +252,9 @@ def score(
     outcomes: list[Outcome] = []
     missing: list[str] = []
     for label in labels:
-        rule = rules.setdefault(label.code, RuleScore(label.code, implemented=label.code in implemented))
+        rule = rules.setdefault(
+            label.code, RuleScore(label.code, implemented=label.code in implemented)
+        )
         if label.file not in hits_by_file:
             if label.file not in missing:
                 missing.append(label.file)
@@ -368,7 +371,9 @@ def as_json(report: Report) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Precision and recall of parlint on hand labels.")
-    parser.add_argument("--corpus", help="corpus root (default bench/.corpus, then $PARLINT_CORPUS)")
+    parser.add_argument(
+        "--corpus", help="corpus root (default bench/.corpus, then $PARLINT_CORPUS)"
+    )
     parser.add_argument("--labels", default=str(BENCH / "labels"), help="label directory")
     parser.add_argument("--code", action="append", help="only these rule codes (repeatable)")
     parser.add_argument("--show-disagreements", action="store_true")
@@ -399,8 +404,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error in labelled file: {error}")
     status = 0
     if report.missing:
-        print(f"{len(report.missing)} labelled files missing from the corpus, e.g. "
-              f"{report.missing[0]}", file=sys.stderr)
+        print(
+            f"{len(report.missing)} labelled files missing from the corpus, e.g. "
+            f"{report.missing[0]}",
+            file=sys.stderr,
+        )
         status = 2
     if args.check:
         failing = {c: s.failures() for c, s in report.rules.items() if s.failures()}
