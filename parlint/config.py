@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from parlint.codemods.options import CODEMOD_OPTIONS
 from parlint.types import Option
@@ -479,7 +480,7 @@ def rule_states(config: Config) -> list[RuleState]:
 
     enabled = config.enabled_codes()
     states = []
-    for code, rule in all_rules().items():
+    for code in all_rules():
         on_by, off_by = _best(code, config.select), _best(code, config.ignore)
         ext = _best(code, config.extend_select)
         if code in enabled:

@@ -14,10 +14,11 @@ import hashlib
 import os
 import re
 import traceback
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 from parlint.config import DEFAULT_EXCLUDES, Config
 from parlint.engine import (
@@ -78,7 +79,7 @@ def compile_pattern(line: str, base: str) -> IgnorePattern | None:
     negate = False
     if text.startswith("!"):
         negate, text = True, text[1:]
-    elif text.startswith("\\!") or text.startswith("\\#"):
+    elif text.startswith(("\\!", "\\#")):
         text = text[1:]
     dir_only = text.endswith("/") and not text.endswith("\\/")
     text = text.rstrip("/") if dir_only else text

@@ -45,6 +45,7 @@ def run_parlint(
         text=True,
         env=environment,
         timeout=120,
+        check=False,
     )
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import invoke, run_parlint, write_tree
+
 from parlint import __version__
 from parlint.cli import main
 
@@ -91,8 +91,10 @@ def test_unknown_code_exits_2_with_did_you_mean(project: Path, flag: str) -> Non
     result = invoke("check", flag, "PAR9900")
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        f"parlint: error: command line: {flag[2:]}: unknown rule code or prefix 'PAR9900' "
-        "(did you mean PAR990?)"
+        (
+            f"parlint: error: command line: {flag[2:]}: unknown rule code or prefix 'PAR9900' "
+            "(did you mean PAR990?)"
+        )
     ]
 
 
@@ -282,7 +284,7 @@ def test_crashing_rule_is_par999_and_traceback_only_with_debug(project: Path) ->
 
 
 def test_internal_error_is_one_line_and_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import parlint.cli.common as common
+    from parlint.cli import common
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the runner broke")

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import invoke, write_tree
+
 from parlint.config import DEFAULT_EXCLUDES
 from parlint.registry import all_rules, declared_options
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cli_helpers import invoke
+
 from parlint.registry import all_rules
 from parlint.rules.base import DOC_SECTIONS
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_fixtures import FIXTURES, fixture_paths, lint_fixture
 
 from parlint import __version__
 from parlint.output import (
@@ -18,7 +19,6 @@ from parlint.output import (
 )
 from parlint.registry import all_rules
 from parlint.types import Edit, Finding, Fix, Position, Safety, Span
-from test_fixtures import FIXTURES, fixture_paths, lint_fixture
 
 
 def span(line: int, col: int, end_line: int, end_col: int) -> Span:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from parlint.config import build_config, Config
+from parlint.config import Config, build_config
 from parlint.runner import (
     POOL_THRESHOLD,
     LintSettings,

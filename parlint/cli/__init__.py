@@ -15,7 +15,8 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
