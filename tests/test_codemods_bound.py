@@ -76,3 +76,30 @@ def test_suggestions_are_display_only_and_show_code() -> None:
     spec = checked_results_suggestion("results", message="Check the results")
     assert spec.safety is Safety.DISPLAY_ONLY
     assert "isinstance(result, BaseException): raise result" in spec.message
+
+
+@pytest.mark.parametrize(
+    "before,after",
+    [
+        pytest.param(
+            "import asyncio\nasync def f(urls):\n    await asyncio.gather(*map(get, urls))\n",
+            "import asyncio\nasync def f(urls):\n" + WRAPPER
+            + "    await asyncio.gather(*(_bounded(get(_item)) for _item in urls))\n",
+            id="gather-map",
+        ),
+        pytest.param(
+            "import asyncio\nasync def f(urls):\n    tasks = []\n    for u in urls:\n        if u:\n            tasks.append(asyncio.create_task(get(u)))\n",
+            "import asyncio\nasync def f(urls):\n    tasks = []\n" + WRAPPER
+            + "    for u in urls:\n        if u:\n            tasks.append(asyncio.create_task(_bounded(get(u))))\n",
+            id="anchor-found-at-the-outermost-loop",
+        ),
+    ],
+)
+def test_bound_fix_in_finds_anchor_and_scope(before: str, after: str) -> None:
+    from parlint.codemods.bound import bound_fix_in
+
+    def build(module, function):
+        call = m.findall(function, SPAWN)[0]
+        return bound_fix_in(module, call, safety=Safety.UNSAFE, max_concurrency=4, asyncio_name="asyncio")
+
+    assert apply_spec(before, build) == dedent(after)

@@ -78,6 +78,68 @@ def bound_fix(
     )
 
 
+def bound_fix_in(
+    module: cst.Module,
+    call: cst.Call,
+    *,
+    safety: Safety,
+    message: str = "Bound the fan-out with a semaphore",
+    max_concurrency: int = 5,
+    asyncio_name: str | None = None,
+) -> FixSpec | None:
+    """`bound_fix` with the anchor and scope found in `module`: the outermost loop around
+    `call` within its function (a spawn in a loop), else the statement containing it."""
+    anchor, scope = anchor_of(module, call)
+    if anchor is None:
+        return None
+    return bound_fix(
+        call,
+        anchor,
+        safety=safety,
+        message=message,
+        max_concurrency=max_concurrency,
+        asyncio_name=asyncio_name,
+        scope=scope,
+    )
+
+
+def anchor_of(
+    module: cst.Module, node: cst.CSTNode
+) -> tuple[cst.BaseStatement | None, cst.FunctionDef | None]:
+    """Where helpers for `node` go: (anchor statement, enclosing function)."""
+    path: list[cst.CSTNode] = []
+    found: list[list[cst.CSTNode]] = []
+
+    class _Path(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            path.append(n)  # on_leave runs for every visited node, even when we stop here
+            if n is node and not found:
+                found.append(list(path))
+            return not found
+
+        def on_leave(self, n: cst.CSTNode) -> None:
+            path.pop()
+
+    module.visit(_Path())
+    if not found:
+        return None, None
+    chain = found[0]
+    functions = [i for i, n in enumerate(chain) if isinstance(n, cst.FunctionDef)]
+    if not functions:
+        return None, None
+    start = functions[-1]
+    inner = chain[start + 1 :]
+    loops = [n for n in inner if isinstance(n, (cst.For, cst.While))]
+    if loops:
+        return loops[0], chain[start]  # type: ignore[return-value]
+    statements = [
+        n for n in inner if isinstance(n, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    ]
+    if not statements:
+        return None, None
+    return statements[-1] if isinstance(statements[-1], cst.SimpleStatementLine) else None, chain[start]  # type: ignore[return-value]
+
+
 def _wrapped(call: cst.Call, wrapper: str) -> cst.Call | None:
     name = _func_name(call)
     wrap = lambda e: cst.Call(cst.Name(wrapper), [cst.Arg(e)])  # noqa: E731
@@ -88,10 +150,17 @@ def _wrapped(call: cst.Call, wrapper: str) -> cst.Call | None:
             value = positional[0].value
             if isinstance(value, (cst.GeneratorExp, cst.ListComp)) and value.for_in.inner_for_in is None:
                 new_value = value.with_changes(elt=wrap(value.elt))
-                return call.with_changes(
-                    args=[a.with_changes(value=new_value) if a is positional[0] else a for a in args]
+            elif _is_map(value):
+                # gather(*map(f, xs)) -> gather(*(_bounded(f(item)) for item in xs))
+                function, items = value.args[0].value, value.args[1].value  # type: ignore[attr-defined]
+                new_value = cst.parse_expression(
+                    f"({wrapper}({code(function)}(_item)) for _item in {code(items)})"
                 )
-            return None
+            else:
+                return None
+            return call.with_changes(
+                args=[a.with_changes(value=new_value) if a is positional[0] else a for a in args]
+            )
         if len(positional) < 2 or any(a.star for a in positional):
             return None
         return call.with_changes(
@@ -150,3 +219,14 @@ def checked_results_suggestion(results: str, *, message: str) -> FixSpec:
 def suggestion_lines(statements: Sequence[cst.CSTNode]) -> str:
     """The code of statements on one line each, for a display-only message."""
     return "; ".join(code(s).strip() for s in statements)
+
+
+def _is_map(value: cst.BaseExpression) -> bool:
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value == "map"
+        and len(value.args) == 2
+        and all(a.keyword is None and not a.star for a in value.args)
+        and isinstance(value.args[0].value, (cst.Name, cst.Attribute))
+    )
