@@ -276,6 +276,8 @@ class _FunctionAnalyser:
         receiver = None
         if isinstance(call.func, cst.Attribute):
             receiver = access_path(call.func.value)
+            if receiver is not None and path_root(receiver) in self.imports.bindings:
+                receiver = None  # `asyncio.sleep`, `aiofiles.os.remove`: a module, not an object
         site = AwaitSite(node, statement, original, qualified, spelled, receiver, targets, kind)
         method = method_name(call)
         label = spelled or method or "call"

@@ -190,9 +190,9 @@ class _Walker:
         else:
             walker.suite(node.body)  # type: ignore[attr-defined]
             params = _param_names(node.params) if isinstance(node, cst.FunctionDef) else set()
-        self.f.reads |= {p for p in inner.reads if path_root(p) not in params}
         declared = inner.declared_global
         local = (inner.binds | params) - declared
+        self.f.reads |= {p for p in inner.reads if path_root(p) not in local}
         # Assignments to declared names, and mutation of enclosing objects (`out.append(x)`
         # in a callback), are writes of the enclosing scope.
         self.f.writes |= {w for w in inner.writes if path_root(w) not in local}
