@@ -52,6 +52,7 @@ class IgnorePattern:
     negate: bool = False
     dir_only: bool = False
     text: str = ""
+    anchored: bool = False  # relative to `base`; otherwise a name at any depth below it
 
     def matches(self, path: str, is_dir: bool) -> bool:
         """Whether the absolute posix `path` matches (ignoring negation)."""
@@ -91,7 +92,9 @@ def compile_pattern(line: str, base: str) -> IgnorePattern | None:
     text = text.lstrip("/") if text.startswith("/") else text
     body = _translate(text)
     regex = body if anchored else f"(?:.*/)?{body}"
-    return IgnorePattern(base.rstrip("/") or "/", re.compile(regex, re.DOTALL), negate, dir_only, line)
+    return IgnorePattern(
+        base.rstrip("/") or "/", re.compile(regex, re.DOTALL), negate, dir_only, line, anchored
+    )
 
 
 def _translate(pattern: str) -> str:
@@ -173,8 +176,12 @@ def exclude_patterns(config: Config) -> list[IgnorePattern]:
     for glob in globs:
         pattern = compile_pattern(glob.replace("\\", "/"), base)
         if pattern is not None:
-            # An exclude never re-includes, and a name matches files and directories alike.
-            patterns.append(IgnorePattern(pattern.base, pattern.regex, False, pattern.dir_only, glob))
+            # An exclude never re-includes; a pattern without a slash matches that name
+            # anywhere, also in a tree outside the configuration's directory.
+            base_of = pattern.base if pattern.anchored else "/"
+            patterns.append(
+                IgnorePattern(base_of, pattern.regex, False, pattern.dir_only, glob, pattern.anchored)
+            )
     return patterns
 
 
@@ -198,7 +205,10 @@ def _inherited_gitignores(directory: Path, root: Path) -> list[IgnorePattern]:
     patterns: list[IgnorePattern] = []
     if (top / ".git" / "info" / "exclude").is_file():
         info = parse_ignore_file(top / ".git" / "info" / "exclude")
-        patterns.extend(IgnorePattern(top.as_posix(), p.regex, p.negate, p.dir_only, p.text) for p in info)
+        patterns.extend(
+            IgnorePattern(top.as_posix(), p.regex, p.negate, p.dir_only, p.text, p.anchored)
+            for p in info
+        )
     for ancestor in reversed(chain[1:]):  # the directory's own file is read by the walk
         patterns.extend(parse_ignore_file(ancestor / ".gitignore"))
     return patterns

@@ -126,6 +126,12 @@ def test_default_excludes_at_any_depth(tmp_path: Path, excluded: str) -> None:
     assert discover(["."], config_at(tmp_path), cwd=tmp_path) == ["src/ok.py"]
 
 
+def test_default_excludes_apply_outside_the_configuration_directory(tmp_path: Path) -> None:
+    tree(tmp_path, {"project/pyproject.toml": "", "other/.venv/x.py": "", "other/ok.py": ""})
+    config = config_at(tmp_path / "project")
+    assert discover(["../other"], config, cwd=tmp_path / "project") == ["../other/ok.py"]
+
+
 def test_exclude_replaces_the_defaults(tmp_path: Path) -> None:
     tree(tmp_path, {"build/x.py": "", "gen/y.py": "", "ok.py": ""})
     config = config_at(tmp_path, exclude=("gen",))
