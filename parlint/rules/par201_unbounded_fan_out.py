@@ -204,4 +204,17 @@ class UnboundedFanOut(Rule):
                 )
 
     def _fix(self, fan_out: FanOut, max_concurrency: int) -> FixSpec | None:
-        return None
+        # (added by the fixer's owner) the codemod decides which shapes it can rewrite.
+        if not fan_out.api.startswith("asyncio."):
+            return None
+        from parlint.codemods.bound import bound_fix_in
+        from parlint.codemods.common import module_alias
+
+        module = self.context.module
+        return bound_fix_in(
+            module,
+            fan_out.call,
+            safety=Safety.UNSAFE,
+            max_concurrency=max_concurrency,
+            asyncio_name=module_alias(module, "asyncio"),
+        )
