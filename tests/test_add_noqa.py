@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -184,3 +185,54 @@ def test_cli_add_noqa_refuses_stdin_and_baselines(tmp_path: Path) -> None:
     assert "cannot be combined" in both.stderr
     stdin = parlint(tmp_path, "check", "--add-noqa", "-")
     assert stdin.returncode == 2
+
+
+# --- invariants: a noqa on every line never changes what the code means -------------------------
+
+
+def every_line(source: str) -> list[Finding]:
+    return [finding(number) for number in range(1, source.count("\n") + 2)]
+
+
+def assert_meaning_kept(source: str) -> None:
+    try:
+        before = ast.dump(ast.parse(source))
+    except (SyntaxError, ValueError):
+        return
+    outcome = add_noqa_outcome(source, every_line(source))
+    assert ast.dump(ast.parse(outcome.source)) == before
+    # Every line that got no comment is one where a comment cannot go.
+    lines = outcome.source.splitlines()
+    placed = {f.line for f in every_line(source)} - {f.line for f in outcome.unplaced}
+    assert all(is_suppressed("PAR101", lines[n - 1]) for n in placed if n <= len(lines))
+    assert add_noqa(outcome.source, every_line(source)) == outcome.source
+
+
+TRICKY = [
+    'x = f"""\n{a}\n"""\n',
+    "s = '''a\n# noqa\nb'''\n",
+    "x = (1 +\n     2)  # note\n",
+    "if a:  \\\n  pass\n",
+    "def f(\n    a,  # first\n    b,\n):\n    return a\n",
+    "x = 1\r\ny = '''\r\n'''\r\n",
+    "# comment \\\nx = 1\n",
+    "x = [\n    '''\n    ''', 2,\n]\n",
+    "class A:\n    '''doc\n    string'''\n",
+]
+
+
+@pytest.mark.parametrize("source", TRICKY)
+def test_noqa_on_every_line_keeps_the_code_meaning(source: str) -> None:
+    assert_meaning_kept(source)
+
+
+CORPUS = Path("/work/corpus")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs the benchmark corpus")
+def test_noqa_on_every_line_of_real_files_keeps_their_meaning() -> None:
+    files = sorted(CORPUS.glob("*/**/*.py"))[::97][:120]
+    assert files
+    for path in files:
+        assert_meaning_kept(path.read_text(encoding="utf-8", errors="replace"))
