@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from parlint import __version__, noqa
-from parlint.config import DEFAULT, Config
+from parlint.config import Config, load_config
 from parlint.engine import INTERNAL_ERROR, PARSE_ERROR, lint_source
 
 # (line, column 0-based, "PAR101 message", plugin type)
@@ -90,10 +90,7 @@ def config_for(filename: str) -> Config | str:
 
 
 def _load(directory: str) -> Config | str:
-    try:
-        from parlint.config import load_config
-    except ImportError:  # the loader is not there: defaults
-        return _every_rule(DEFAULT)
+    """The configuration found walking up from `directory`; the defaults when there is none."""
     try:
         loaded = load_config([directory], cwd=directory)
     except Exception as exc:  # noqa: BLE001 - a broken config file is reported, not raised
