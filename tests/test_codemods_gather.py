@@ -276,7 +276,8 @@ def test_trio_with_results_is_display_only_with_a_suggestion() -> None:
     apply_spec(source, build)
     fix = spec["value"]
     assert fix.safety is Safety.DISPLAY_ONLY and not fix.replacements
-    assert "a, b = await asyncio.gather(fa(), fb())" in fix.message
+    assert "group.start_soon(store, 'a', fa)" in fix.message and "b = results['b']" in fix.message
+    assert "asyncio" not in fix.message
 
 
 def test_safety_and_message_are_the_rules() -> None:
@@ -298,3 +299,15 @@ def test_group_suggestion_is_display_only_with_the_calls() -> None:
     spec = group_suggestion(statements, message="Await them together", asyncio_name="aio")
     assert spec.safety is Safety.DISPLAY_ONLY and not spec.replacements
     assert spec.message.endswith("`await aio.gather(fa(), fb(1))`")
+
+
+def test_nursery_form_is_never_safe() -> None:
+    """trio/anyio raise a child's error inside an ExceptionGroup: callers' excepts change."""
+
+    def build(module, function):
+        body = list(function.body.body)
+        spec = group_fix(body, body, safety=Safety.SAFE, framework="trio")
+        assert spec.safety is Safety.UNSAFE
+        return spec
+
+    assert apply_spec("async def f():\n    await fa()\n    await fb()\n", build)

@@ -333,3 +333,11 @@ def test_loop_suggestion_is_display_only_with_the_loops_names() -> None:
     assert spec.safety is Safety.DISPLAY_ONLY and not spec.replacements
     assert "asyncio.Semaphore(4)" in spec.message
     assert "gather(*(one(user) for user in users))" in spec.message and "notify(user)" in spec.message
+
+
+def test_taskgroup_style_is_never_safe() -> None:
+    loop = cst.parse_statement("for x in xs:\n    await g(x)\n")
+    spec = loop_fix(loop, safety=Safety.SAFE, style="taskgroup", target_version=(3, 11))
+    assert spec is not None and spec.safety is Safety.UNSAFE
+    spec = loop_fix(loop, safety=Safety.SAFE, style="semaphore")
+    assert spec is not None and spec.safety is Safety.SAFE

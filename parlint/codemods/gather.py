@@ -117,13 +117,16 @@ def group_fix(
     else:
         built = _nursery(members, framework, framework_name, scope)  # type: ignore[arg-type]
         if built is None:
-            suggestion = code(_gather(members, None, scope)[0][-1])  # type: ignore[arg-type]
             return FixSpec(
-                f"{message} (no clean {framework} form: results need a task group that stores "
-                f"them; e.g. with asyncio: `{suggestion.strip()}`)",
+                f"{message}; {framework} has no gather: start each call in a "
+                f"{'nursery' if framework == 'trio' else 'task group'} through a small function "
+                f"that stores its result, e.g. `{_storing_suggestion(members, framework, framework_name)}`",  # type: ignore[arg-type]
                 Safety.DISPLAY_ONLY,
             )
         new, imports = built
+        # A nursery / task group raises a child's error inside an ExceptionGroup, where the
+        # sequential code raised it bare: callers' `except` clauses may no longer match.
+        safety = Safety.UNSAFE if safety is Safety.SAFE else safety
     new[0] = with_leading(new[0].with_changes(leading_lines=()), comments)
     return FixSpec(
         message,
@@ -200,3 +203,23 @@ def group_suggestion(
         calls.append(code(awaited.expression) if awaited is not None else "...")
     suggestion = f"await {module}.gather({', '.join(calls)})"
     return FixSpec(f"{message}; for example: `{suggestion}`", Safety.DISPLAY_ONLY)
+
+
+def _storing_suggestion(members: list[Member], framework: str, framework_name: str | None) -> str:
+    module = framework_name or framework
+    opener = "open_nursery()" if framework == "trio" else "create_task_group()"
+    starts, reads = [], []
+    for index, m in enumerate(members):
+        key = code(m.target) if m.target is not None else f"_{index}"
+        call = m.awaited
+        if isinstance(call, cst.Call) and not any(a.keyword or a.star for a in call.args):
+            parts = [code(call.func), *(code(a.value) for a in call.args)]
+        else:
+            parts = [f"lambda: {code(call)}"]
+        starts.append(f"group.start_soon(store, {key!r}, {', '.join(parts)})")
+        if m.target is not None:
+            reads.append(f"{key} = results[{key!r}]")
+    return (
+        "results = {}; async def store(key, fn, *args): results[key] = await fn(*args); "
+        f"async with {module}.{opener} as group: {'; '.join(starts)}; then {'; '.join(reads)}"
+    )

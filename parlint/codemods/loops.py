@@ -100,6 +100,10 @@ def loop_fix(
         raise ValueError("max_concurrency must be at least 1")
     if style == "taskgroup" and target_version < (3, 11):
         style = "semaphore"  # TaskGroup is 3.11+: the closest bounded form that runs everywhere
+    if style == "taskgroup" and safety is Safety.SAFE:
+        # A TaskGroup raises an item's error inside an ExceptionGroup, where the loop raised it
+        # bare: callers' `except` clauses may no longer match.
+        safety = Safety.UNSAFE
     builder = _Builder(style, max_concurrency, target_version, asyncio_name, taken_names(scope))
     if isinstance(node, cst.For):
         new = builder.for_loop(node, scope)
