@@ -296,6 +296,8 @@ def test_loop_shapes(before: str, after: str) -> None:
         pytest.param("async def f(xs):\n    return [await g(x, y) for x in xs for y in x]\n", id="nested-comprehension"),
         pytest.param("async def f(xs):\n    return [x for x in xs if await g(x)]\n", id="await-in-filter"),
         pytest.param("async def f(xs):\n    return {x: await g(x) for x in xs}\n    dict = 1\n", id="dict-rebound"),
+        pytest.param("async def f(self, xs):\n    for x in xs:\n        await super().g(x)\n", id="super-in-head"),
+        pytest.param("async def f(self, xs):\n    return [await super().g(x) for x in xs]\n", id="super-in-comprehension"),
         pytest.param("async def f(xs):\n    global last\n    for x in xs:\n        last = await g(x)\n", id="global-name"),
     ],
 )

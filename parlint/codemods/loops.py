@@ -169,6 +169,8 @@ class _Builder:
             return None
         if shape.kind in ("append", "setitem"):
             head = head[:-1]
+        if any(_frame_sensitive(stmt) for stmt in head) or (shape.value is not None and _frame_sensitive(shape.value)):
+            return None  # `super()` / `locals()` mean something else inside the inner coroutine
         declared = _declared_global(scope)
         if any(n in declared for stmt in head for n in _head_statement(stmt) or ()):
             return None  # `global x` / `nonlocal x`: the inner coroutine would bind its own x
@@ -261,6 +263,10 @@ class _Builder:
             return None
         params = bound_names(for_in.target)
         if not params:
+            return None
+        if _frame_sensitive(comp.key if isinstance(comp, cst.DictComp) else comp.elt) or (
+            isinstance(comp, cst.DictComp) and _frame_sensitive(comp.value)
+        ):
             return None
         if isinstance(comp, cst.DictComp):
             value = f"{code(comp.key)}, {code(comp.value)}"
@@ -670,3 +676,21 @@ def loop_suggestion(
         f"results = await {module}.gather(*(one({target}) for {target} in {items}))"
     )
     return FixSpec(f"{message}; for example: `{suggestion}`", Safety.DISPLAY_ONLY)
+
+
+_FRAME_BUILTINS = ("super", "locals", "vars", "dir")
+
+
+def _frame_sensitive(node: cst.CSTNode) -> bool:
+    """Whether `node` calls `super()`, `locals()`, `vars()` or `dir()` without arguments:
+    moved into another function, they see that function's frame."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            nonlocal found
+            if isinstance(call.func, cst.Name) and call.func.value in _FRAME_BUILTINS and not call.args:
+                found = True
+
+    node.visit(_Find())
+    return found
