@@ -17,6 +17,7 @@ import os
 import re
 import tokenize
 import traceback
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -279,7 +280,7 @@ def run_rules(
     findings: list[Finding] = []
     tracebacks: list[str] = []
     try:
-        wrapper.visit_batched(rules)
+        visit_rules(wrapper, rules)
     except Exception as exc:  # noqa: BLE001 - a metadata provider failed: every rule is lost
         tb = traceback.format_exc()
         for rule in rules:
@@ -308,6 +309,57 @@ def run_rules(
             )
             tracebacks.append(f"{rule.code} on {path}:\n{rule.crash_traceback}")
     return findings, tracebacks
+
+
+# Node types that only ever occur as statements (or the module): when every rule visits only
+# these, a walk over statements finds them all, and the expressions, whitespace and tokens that
+# make up most of a tree (and most of libcst's generic traversal cost) are never touched.
+STATEMENT_LEVEL_VISITS = frozenset({"Module", "FunctionDef", "ClassDef"})
+# The suites of a compound statement, in source order (try: body, handlers, else, finally).
+_SUITE_FIELDS = ("body", "handlers", "cases", "orelse", "finalbody")
+
+
+def visit_rules(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> None:
+    """`wrapper.visit_batched(rules)`, with the same calls in the same order, but without the
+    generic full-tree traversal when every rule visits only statement-level nodes (libcst's
+    traversal also rebuilds every node it passes, as for a transformer)."""
+    methods: dict[str, list[Callable[[cst.CSTNode], object]]] = {}
+    for rule in rules:
+        for name, method in rule.get_visitors().items():
+            methods.setdefault(name, []).append(method)
+    names = {name.split("_", 1)[1] for name in methods}
+    if not names <= STATEMENT_LEVEL_VISITS:  # expressions, or visit_<Type>_<attribute> hooks
+        wrapper.visit_batched(rules)
+        return
+    with ExitStack() as stack:
+        for rule in rules:
+            stack.enter_context(rule.resolve(wrapper))
+        _walk_statements(wrapper.module, methods)
+
+
+def _walk_statements(
+    node: cst.CSTNode, methods: Mapping[str, list[Callable[[cst.CSTNode], object]]]
+) -> None:
+    type_name = type(node).__name__
+    for method in methods.get(f"visit_{type_name}", ()):
+        method(node)
+    for field in _SUITE_FIELDS:
+        value = getattr(node, field, None)
+        if value is None:
+            continue
+        if isinstance(value, cst.BaseSuite):  # IndentedBlock, or `if x: y` on one line
+            value = value.body
+        if isinstance(value, cst.CSTNode):  # orelse: Else, or an elif's If
+            _walk_statements(value, methods)
+            continue
+        if isinstance(value, (tuple, list)):
+            for child in value:
+                if isinstance(child, cst.BaseCompoundStatement) or isinstance(
+                    child, (cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)
+                ):
+                    _walk_statements(child, methods)
+    for method in methods.get(f"leave_{type_name}", ()):
+        method(node)
 
 
 class _ConfigForEveryProvider(Mapping):

@@ -1,4 +1,6 @@
 """The engine's pre-filter skips parsing only where no rule could report: it never loses a finding.
+(Its statement-level walk, which replaces libcst's full traversal when the rules only visit
+statements, is checked here too: the same visits, the same findings.)
 
 Checked three ways: every rule's own INVALID examples pass its candidate scan; every fixture and
 a sample of the public corpus give the same findings with and without the pre-filter; and the
@@ -12,7 +14,9 @@ import os
 import textwrap
 from pathlib import Path
 
+import libcst as cst
 import pytest
+from libcst.metadata import MetadataWrapper
 
 from parlint import engine
 from parlint.config import Config
@@ -126,6 +130,11 @@ def test_a_corpus_sample_gives_the_same_findings_with_and_without_the_prefilter(
         filtered, everything = _findings_both_ways(decoded.source, path.name, ALL, monkeypatch)
         if filtered != everything:
             differences.append(f"{path}: {everything} != {filtered}")
+        with monkeypatch.context() as patch:  # libcst's full traversal instead of the walk
+            patch.setattr(engine, "STATEMENT_LEVEL_VISITS", frozenset())
+            full_traversal = lint_source(decoded.source, path.name, ALL).findings
+        if full_traversal != filtered:
+            differences.append(f"{path}: traversal: {full_traversal} != {filtered}")
         # Each rule's own scan must pass where that rule reports (another rule's scan passing
         # on the same file must not hide a scan that is too strict).
         for finding in everything:
@@ -190,3 +199,114 @@ def test_a_rule_without_a_scan_gets_every_file_that_mentions_async(fake_rules: N
 )
 def test_candidate_scans(source: str, codes, expected: bool) -> None:
     assert may_have_findings(source, codes) is expected
+
+
+# --- the statement-level walk: the same visits as libcst's full traversal -----------------------
+
+NESTED = '''
+import asyncio
+
+async def top():
+    async def inner():
+        await asyncio.sleep(0)
+    if a:
+        def in_if(): pass
+    elif b:
+        async def in_elif(): await x()
+    else:
+        class InElse:
+            async def method(self): await y()
+    try:
+        def in_try(): ...
+    except ValueError:
+        def in_except(): ...
+    else:
+        def in_try_else(): ...
+    finally:
+        def in_finally(): ...
+    for i in xs:
+        def in_for(): ...
+    else:
+        def in_for_else(): ...
+    while c:
+        def in_while(): ...
+    async with lock:
+        async def in_with(): await z()
+    match v:
+        case 1:
+            def in_case(): ...
+        case _:
+            class InCase: pass
+    lam = lambda: 1
+    if d: pass
+
+
+@decorator(lambda f: f)
+class Outer:
+    def sync(self): return [lambda: 1]
+'''
+
+
+class _Recorder(cst.BatchableCSTVisitor):
+    def __init__(self, log: list) -> None:
+        super().__init__()
+        self.log = log
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.log.append(("visit", "Module"))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self.log.append(("leave", "Module"))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.log.append(("visit", node.name.value))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.log.append(("leave", node.name.value))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.log.append(("visit", node.name.value))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.log.append(("leave", node.name.value))
+
+
+def test_the_statement_walk_makes_the_same_calls_in_the_same_order_as_libcst() -> None:
+    module = cst.parse_module(NESTED)
+    expected: list = []
+    MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(
+        [_Recorder(expected), _Recorder(expected)]
+    )
+    got: list = []
+    engine.visit_rules(
+        MetadataWrapper(module, unsafe_skip_copy=True), [_Recorder(got), _Recorder(got)]
+    )
+    assert got == expected
+    assert ("visit", "in_case") in got and ("leave", "InElse") in got
+
+
+def test_a_rule_visiting_expressions_gets_libcsts_full_traversal() -> None:
+    class Calls(cst.BatchableCSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls = 0
+
+        def visit_Call(self, node: cst.Call) -> None:
+            self.calls += 1
+
+    rule = Calls()
+    engine.visit_rules(MetadataWrapper(cst.parse_module("f(g(1))\n")), [rule])
+    assert rule.calls == 2
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_a_fixture_gives_the_same_findings_with_the_statement_walk_and_libcsts(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded = read_source(str(path))
+    assert not isinstance(decoded, Finding)
+    name = path.relative_to(ROOT).as_posix()
+    config = fixture_config(decoded.source, name)
+    fast = lint_source(decoded.source, name, config).findings
+    monkeypatch.setattr(engine, "STATEMENT_LEVEL_VISITS", frozenset())
+    assert lint_source(decoded.source, name, config).findings == fast
