@@ -63,18 +63,22 @@ def test_every_invalid_example_passes_its_rules_scan(code: str, example) -> None
     assert CANDIDATE_SCANS[code](source)
 
 
+def _fixture(path: Path) -> tuple[str, str, Config]:
+    decoded = read_source(str(path))
+    assert not isinstance(decoded, Finding)
+    name = path.relative_to(ROOT).as_posix()
+    return decoded.source, name, fixture_config(decoded.source, name)
+
+
 @pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
 def test_a_fixture_gives_the_same_findings_with_and_without_the_prefilter(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    decoded = read_source(str(path))
-    assert not isinstance(decoded, Finding)
-    name = path.relative_to(ROOT).as_posix()
-    config = fixture_config(decoded.source, name)
-    filtered, everything = _findings_both_ways(decoded.source, name, config, monkeypatch)
+    source, name, config = _fixture(path)
+    filtered, everything = _findings_both_ways(source, name, config, monkeypatch)
     assert filtered == everything
     for finding in everything:
-        assert may_have_findings(decoded.source, [finding.code]), finding
+        assert may_have_findings(source, [finding.code]), finding
 
 
 def _corpus_root() -> Path | None:
@@ -303,10 +307,7 @@ def test_a_rule_visiting_expressions_gets_libcsts_full_traversal() -> None:
 def test_a_fixture_gives_the_same_findings_with_the_statement_walk_and_libcsts(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    decoded = read_source(str(path))
-    assert not isinstance(decoded, Finding)
-    name = path.relative_to(ROOT).as_posix()
-    config = fixture_config(decoded.source, name)
-    fast = lint_source(decoded.source, name, config).findings
+    source, name, config = _fixture(path)
+    fast = lint_source(source, name, config).findings
     monkeypatch.setattr(engine, "STATEMENT_LEVEL_VISITS", frozenset())
-    assert lint_source(decoded.source, name, config).findings == fast
+    assert lint_source(source, name, config).findings == fast
