@@ -75,6 +75,8 @@ def test_loops_that_must_stay_sequential(body):
 def test_unknown_calls_get_an_unsafe_fix():
     (finding,) = findings(
         """
+        from images import resize
+
         async def f(api, ids):
             for i in ids:
                 await resize(api, i)

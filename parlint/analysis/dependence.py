@@ -18,6 +18,7 @@ Cost is linear in the statements times the distinct paths per variable of a bloc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
@@ -49,6 +50,15 @@ from parlint.analysis.summaries import (
     compound_suites,
     local_types,
 )
+
+# A comment or docstring that says the order or the one-at-a-time pace is intended.
+INTENT = re.compile(
+    r"gather|concurren|parallel|\bserial|sequential|one (at a time|by one)|in order\b|"
+    r"order matters|\bracing\b|\brace\b|simultaneous|at once|rate.?limit|throttl|"
+    r"\bbulk\b|keep.?alive|one request",
+    re.IGNORECASE,
+)
+_EMPTY_MODULE = cst.Module(body=[])
 
 SYNC_PRIMITIVE_WORDS = ("lock", "queue", "event", "cond", "sem", "mutex", "barrier", "limiter")
 LOGGING_ROOTS = frozenset({"logger", "log", "logging", "_logger", "_log", "LOGGER", "LOG",
@@ -86,6 +96,8 @@ class Reason:
             "shared-state": f"writes shared `{self.detail}` in every iteration",
             "stage": f"the later one waits for line {self.detail}",
             "section": f"inside the critical section of {self.detail}{at}",
+            "intent": f"a comment says the order is intended (\"{self.detail}\")",
+            "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
 
@@ -399,6 +411,17 @@ class _FunctionAnalyser:
                 self.block(stmt, _statements(suite), section or analysis.section)
         self.stages(analysis)
 
+    def _intent(self, statements: Sequence[cst.CSTNode]) -> Reason | None:
+        """A comment among `statements` (or the docstring) saying the order is intended."""
+        texts = [self.fn.get_docstring(clean=False) or ""]
+        for stmt in statements:
+            texts.extend(_comments(stmt))
+        for text in texts:
+            match = INTENT.search(text)
+            if match:
+                return Reason("intent", match.group(0))
+        return None
+
     def _critical_section(self, stmt: cst.With) -> Reason | None:
         """A lock or transaction held around a block: its statements stay in order."""
         for item in stmt.items:
@@ -559,6 +582,10 @@ class _FunctionAnalyser:
         level = next(lv for lv in levels if len(by_level[lv]) >= 2)
         members = by_level[level]
         start, end = members[0].index, members[-1].index
+        intent = self._intent(block.statements[: end + 1])
+        if intent is not None:
+            block.section = intent
+            return
         run = [n for n in nodes if start <= n.index <= end]
         stage1 = tuple(n.index for n in members)
         before = tuple(n.index for n in run if n.level < level and n.index not in stage1)
@@ -603,7 +630,9 @@ class _FunctionAnalyser:
                 reasons += self._async_with_reasons(construct)
         if _nested_loop_awaits(loop.body):
             reasons.append(Reason("nested-loop", "", self.line(loop)))
-        reasons += self._site_reasons(sites)
+        derived = self._derived(body, targets)
+        reasons += self._site_reasons(sites, derived)
+        reasons += self._callable_reasons(sites)
         effect_writes: set[str] = set()
         for site in sites:
             effect_writes |= site.effect_writes
@@ -615,6 +644,10 @@ class _FunctionAnalyser:
                 break
         if not reasons and not self._uses_target(body, targets, sites):
             reasons.append(Reason("repeats", ""))
+        if not reasons:
+            intent = self._intent([loop])
+            if intent is not None:
+                reasons.append(intent)
         self.result.loops.append(
             LoopAnalysis(loop, sites, tuple(_dedupe(reasons)), tuple(sorted(targets)),
                          tuple(sorted(accumulators)), self.result.framework,
@@ -648,17 +681,54 @@ class _FunctionAnalyser:
                 reasons.append(Reason("serial-resource", path, self.line(construct)))
         return reasons
 
-    def _site_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
+    def _site_reasons(
+        self, sites: Sequence[AwaitSite], derived: set[str] = frozenset()  # type: ignore[assignment]
+    ) -> list[Reason]:
+        """Why the awaits of a loop body cannot overlap across iterations. A call through the
+        item's own object (`for shard in shards: await shard.close()`) may change that object:
+        each iteration has its own, so only pacing, framework and shared resources count."""
         reasons = []
         for site in sites:
-            if site.barrier is not None:
-                reasons.append(site.barrier)
+            own = site.receiver is not None and path_root(site.receiver) in derived and not (
+                self.self_name and path_root(site.receiver) == self.self_name
+            )
+            barrier = site.barrier
+            if barrier is not None and not (
+                own and barrier.kind in ("effectful", "ordered")
+                and not self._sync_primitive(site.receiver or "", None)
+            ):
+                reasons.append(barrier)
             for path in sorted(site.resources):
+                if own and path == site.receiver:
+                    continue
                 reasons.append(Reason("serial-resource", path, self.line(site.node)))
-            if site.stateful_receiver and site.kind is not CallKind.READ_ONLY:
+            if site.stateful_receiver and site.kind is not CallKind.READ_ONLY and not own:
                 reasons.append(Reason("same-receiver", site.stateful_receiver,
                                       self.line(site.node)))
         return reasons
+
+    def _callable_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
+        """An awaited parameter, local or nested function (`await predicate(x)`, `await v()`)
+        can be anything, e.g. user code sharing one connection."""
+        reasons = []
+        for site in sites:
+            call = site.call
+            if call is None or not isinstance(call.func, cst.Name):
+                continue
+            name = call.func.value
+            if name in self.ctx.functions or name in self.imports.bindings or name in self.aliases:
+                continue
+            reasons.append(Reason("callable", name, self.line(site.node)))
+        return reasons
+
+    def _derived(self, body: Sequence[cst.CSTNode], targets: set[str]) -> set[str]:
+        """Names that hold per-item values: the targets and what is computed from them."""
+        derived = set(targets)
+        for stmt in body:
+            sf = statement_facts(stmt)
+            if any(path_root(r) in derived for r in sf.reads):
+                derived |= sf.binds
+        return derived
 
     def _carried(
         self, body: Sequence[cst.CSTNode], targets: set[str], facts: Facts,
@@ -729,7 +799,8 @@ class _FunctionAnalyser:
         inner = expression_facts(comp)
         awaits = inner.awaits
         sites = tuple(self.make_site(a, statement) for a in awaits)
-        reasons = self._site_reasons(sites)
+        reasons = self._site_reasons(sites, targets)
+        reasons += self._callable_reasons(sites)
         reasons += self._loop_exits(inner)
         if any(isinstance(n, cst.NamedExpr) for n in _walk_expr(comp)):
             reasons.append(Reason("loop-carried", "assignment expression", self.line(comp)))
@@ -742,6 +813,10 @@ class _FunctionAnalyser:
                         uses = True
             if not uses:
                 reasons.append(Reason("repeats", ""))
+        if not reasons:
+            intent = self._intent([statement])
+            if intent is not None:
+                reasons.append(intent)
         self.result.loops.append(
             LoopAnalysis(comp, sites, tuple(_dedupe(reasons)), tuple(sorted(targets)), (),
                          self.result.framework, self.result.asyncio_alias)
@@ -749,6 +824,21 @@ class _FunctionAnalyser:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _comments(stmt: cst.CSTNode) -> list[str]:
+    """The comments of a statement: its leading lines, its own line and everything inside."""
+    code = _EMPTY_MODULE.code_for_node(stmt)
+    if "#" not in code:
+        return []
+    leading = [line.comment.value for line in getattr(stmt, "leading_lines", ())
+               if line.comment is not None]
+    found = leading + re.findall(r"#[^\n]*", code)
+    # Tool directives (`# noqa: PAR101`, fixture expectations `# PAR101: 4`) are not intent.
+    return [_TOOL_COMMENT.sub("", text) for text in found]
+
+
+_TOOL_COMMENT = re.compile(r"#\s*(noqa\b|PAR\d{3}\b|type:|pragma\b)[^#]*")
 
 
 def _is_super_call(call: cst.Call) -> bool:
