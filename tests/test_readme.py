@@ -34,6 +34,26 @@ def test_rule_table_matches_the_registry() -> None:
     ]
 
 
+def _block_after(marker: str, fence: str) -> str:
+    rest = README.split(marker, 1)[1]
+    return rest.split(f"```{fence}\n", 1)[1].split("```", 1)[0]
+
+
+def test_before_and_after_example_is_what_parlint_really_does() -> None:
+    from parlint.config import Config
+    from parlint.engine import lint_source
+    from parlint.fixer import fix_source
+    from parlint.output import format_text
+
+    before = _block_after("Before:", "python")
+    console = _block_after("Before:", "console").splitlines()
+    after = _block_after("After `parlint fix dashboard.py`:", "python")
+    assert console[0] == "$ parlint check dashboard.py"
+    findings = lint_source(before, "dashboard.py", Config()).findings
+    assert format_text(findings, files_checked=1).splitlines() == console[1:]
+    assert fix_source(before, "dashboard.py", Config()).fixed == after
+
+
 def test_readme_gives_the_two_setup_commands() -> None:
     assert f"```bash\n{INSTALL_AND_CHECK}\n```" in README
     assert f"```bash\n{INSTALL_AND_TEST}\n```" in README
