@@ -328,16 +328,27 @@ def _ratio(value: float | None) -> str:
 
 
 def format_table(report: Report) -> str:
-    header = f"{'rule':7} {'sites':>5} {'pos':>4} {'TP':>4} {'FP':>4} {'FN':>4} {'TN':>4}  precision  recall"
+    width = max([7, *(len(code) for code in report.rules)])
+    header = f"{'rule':{width}} {'sites':>5} {'pos':>4} {'TP':>4} {'FP':>4} {'FN':>4} {'TN':>4}  precision  recall"
     rows = [header, "-" * len(header)]
     for score_ in [*report.rules.values(), report.overall]:
         note = "" if score_.implemented or score_.code == "ALL" else "  (rule not implemented)"
         rows.append(
-            f"{score_.code:7} {score_.labelled:5} {score_.positives:4} {score_.tp:4} {score_.fp:4}"
+            f"{score_.code:{width}} {score_.labelled:5} {score_.positives:4} {score_.tp:4} {score_.fp:4}"
             f" {score_.fn:4} {score_.tn:4}  {_ratio(score_.precision):>9}  {_ratio(score_.recall):>6}"
             + note
         )
     return "\n".join(rows)
+
+
+def by_stratum(report: Report) -> Report:
+    """The same outcomes scored per (rule, stratum): how the oversampled strata differ."""
+    rules: dict[str, RuleScore] = {}
+    for outcome in report.outcomes:
+        key = f"{outcome.label.code}/{outcome.label.stratum}"
+        implemented = report.rules[outcome.label.code].implemented
+        rules.setdefault(key, RuleScore(key, implemented=implemented)).add(outcome)
+    return Report(dict(sorted(rules.items())), report.outcomes)
 
 
 def format_disagreements(report: Report) -> str:
@@ -356,6 +367,7 @@ def as_json(report: Report) -> dict[str, Any]:
     return {
         "rules": [s.as_dict() for s in report.rules.values()],
         "overall": report.overall.as_dict(),
+        "strata": [s.as_dict() for s in by_stratum(report).rules.values()],
         "disagreements": [
             {
                 "kind": o.kind,
@@ -379,6 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show-disagreements", action="store_true")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--check", action="store_true", help="exit 1 below the targets")
+    parser.add_argument("--by-stratum", action="store_true", help="also score each stratum")
     args = parser.parse_args(argv)
 
     try:
@@ -397,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"{len(labels)} labelled sites, corpus {corpus}")
         print(format_table(report))
+        if args.by_stratum:
+            print()
+            print(format_table(by_stratum(report)))
         if args.show_disagreements:
             print()
             print(format_disagreements(report))

@@ -253,3 +253,16 @@ def test_the_command_exits_2_for_missing_files_and_bad_labels(tmp_path, capsys):
     (labels / "PAR990.yaml").write_text("- {file: x}\n")
     assert ev.main(["--corpus", str(corpus), "--labels", str(labels)]) == 2
     assert "bad labels" in capsys.readouterr().err
+
+
+def test_strata_are_scored_separately():
+    labels = [
+        ev.Label("p/a.py", 1, 1, "PAR101", "flag", "r", stratum="random"),
+        ev.Label("p/a.py", 5, 5, "PAR101", "no-flag", "r", stratum="fetch"),
+        ev.Label("p/a.py", 9, 9, "PAR101", "flag", "r", stratum="fetch"),
+    ]
+    report = ev.score(labels, {"p/a.py": [hit(1), hit(5)]}, implemented=["PAR101"])
+    strata = ev.by_stratum(report).rules
+    assert list(strata) == ["PAR101/fetch", "PAR101/random"]
+    assert (strata["PAR101/fetch"].fp, strata["PAR101/fetch"].fn) == (1, 1)
+    assert strata["PAR101/random"].tp == 1
