@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate import resolve_corpus  # noqa: E402
+from evaluate import resolve_corpus
 
 CODES = ("PAR101", "PAR102")
 
