@@ -54,7 +54,10 @@ def _invalid_details(rule: type[Rule]) -> str:
         return ""
     parts = []
     for case in rule.INVALID:
-        where = f"Reported at line {case.line}, column {case.column + 1}"
+        # The block drops the example's leading blank lines: count lines as it shows them.
+        dedented = textwrap.dedent(case.code)
+        shown_line = case.line - (len(dedented) - len(dedented.lstrip("\n")))
+        where = f"Reported at line {shown_line}, column {case.column + 1}"
         if case.message is not None:
             where += f": *{case.message}*"
         part = [_code_block(case.code), where + "."]

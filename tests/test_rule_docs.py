@@ -135,7 +135,8 @@ class ExampleRule(Rule):
     fixable = True
     options = (Option("max-wait", "int", 3, "How long to wait.", owner="PAR900", minimum=1),)
     VALID = (Valid("x = 1\n"),)
-    INVALID = (Invalid("async def f():\n    await a()\n", 2, 4, message="an await"),)
+    # Line 3 of the example counts its leading blank line; the page shows it as line 2.
+    INVALID = (Invalid("\nasync def f():\n    await a()\n", 3, 4, message="an await"),)
 
 
 def test_page_renders_options_examples_and_marks_missing_sections() -> None:
