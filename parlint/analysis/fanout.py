@@ -103,13 +103,46 @@ _REGISTRATIONS = re.compile(
 )
 # Calls that make a future without starting work (gathering them adds no concurrency).
 _NOT_WORK = {"create_future", "wrap_future", "Future", "Event", "get"}
-_CHECK_HELPER = re.compile(r"(check|raise|error|exception|handle|log|fail|report|warn)", re.I)
-_LOG_RECEIVER = re.compile(r"(log|logger|_LOGGER|logging|warnings)$", re.I)
-_SHUTDOWN_FUNCTION = re.compile(
-    r"(close|stop|shutdown|cleanup|clean_up|teardown|terminate|dispose|unload|disconnect|"
-    r"__aexit__|cancel|drain|kill)",
+# Words naming things a deployment or a code base has a few of: their collections are sized by
+# configuration or registration, not by data (brokers, nodes, platforms, config entries...).
+_CONFIGURATION_WORDS = frozenset(
+    """
+    broker brokers node nodes sentinel sentinels database databases db dbs storage storages
+    storage_objs entry entries platform platforms host hosts server servers shard shards
+    cluster clusters coordinator coordinators service services client clients connection
+    connections conn conns target targets address addresses domain domains integration
+    integrations config configs conf confs option options setting settings descriptor
+    descriptors description descriptions field fields column columns method methods type
+    types kind kinds stage stages step steps account accounts device devices pool pools
+    queue queues worker workers bot bots loop loops provider providers backend backends
+    region regions zone zones interface interfaces network networks listener listeners
+    callback callbacks handler handlers receiver receivers hook hooks observer observers
+    subscriber subscribers watcher watchers waiter waiters signal signals plugin plugins
+    job jobs template templates check checks trigger triggers subscription subscriptions
+    component components module modules extension extensions endpoint endpoints
+    """.split()
+)
+# Verbs of calls that change state somewhere (writes, deletes, state changes, set-up of
+# lasting work): a gather of these leaves things half done when one fails.
+_SIDE_EFFECT_WORDS = frozenset(
+    """
+    delete del remove update set put post patch create add insert write save publish
+    enable disable turn toggle reproduce apply commit upload move rename assign initialise
+    initialize init register unregister store push mark clear restart listener receiver
+    notify lock unlock arm disarm activate deactivate install uninstall grant revoke
+    transfer pay
+    """.split()
+)
+_THREADED_FILE_APIS = {"anyio.Path", "trio.Path", "anyio.open_file", "trio.open_file", "aiofiles.open"}
+# In-process service/event dispatch (no I/O of its own): Home Assistant's service and event bus.
+_IN_PROCESS = re.compile(r"(^|\.)(services\.async_call|bus\.async_fire|async_dispatcher_send)$")
+_PURE_VERBS = re.compile(
+    r"^(async_)?_*(construct|build|make|parse|render|format|convert|serialize|deserialize|"
+    r"compute|calculate|validate)",
     re.I,
 )
+_CHECK_HELPER = re.compile(r"(check|raise|error|exception|handle|log|fail|report|warn)", re.I)
+_LOG_RECEIVER = re.compile(r"(log|logger|_LOGGER|logging|warnings)$", re.I)
 
 DEFAULT_SMALL_WIDTH = 10
 
@@ -572,7 +605,7 @@ class _FactsVisitor:
         facts = self.facts
         if name in LIMITER_TYPES:
             facts.creates_limiter = True
-        elif name == "cancel" and isinstance(node.func, cst.Attribute):
+        elif name in ("cancel", "throw", "set_exception") and isinstance(node.func, cst.Attribute):
             facts.cancels.append(facts.order[id(node)])
         elif name == "acquire" and isinstance(node.func, cst.Attribute):
             if _LIMITER_NAME.search(dotted_name(node.func.value) or ""):
@@ -616,6 +649,7 @@ class _Width:
     element: cst.BaseExpression | None = None
     targets: frozenset[str] = frozenset()
     bound: str | None = None  # a reason the per-item work is bounded or cheap
+    node: cst.BaseExpression | None = None  # the iterable
 
 
 class _Analysis:
@@ -812,10 +846,9 @@ class _Analysis:
         self, name: str, site: _Site, facts: _FunctionFacts, depth: int
     ) -> Iterator[_Width]:
         here = facts.order.get(id(site.call), len(facts.nodes))
-        assigns = [(i, v) for i, v in facts.assigns.get(name, ()) if i < here]
-        if not assigns:
+        value = self._last_assignment(name, site, facts)
+        if value is None:
             return
-        _, value = assigns[-1]
         if not _is_empty_collection(value):
             yield from self._widths(value, site, facts, depth + 1)
             return
@@ -893,7 +926,7 @@ class _Analysis:
     ) -> _Width:
         text = self.module.code_for_node(iterable).strip()
         kind = self._iterable_kind(iterable, element, targets, site, facts)
-        return _Width(kind, text, element, targets)
+        return _Width(kind, text, element, targets, node=iterable)
 
     def _iterable_kind(
         self,
@@ -913,6 +946,10 @@ class _Analysis:
             return "small"
         if _is_display(iterable) or isinstance(iterable, (cst.SimpleString, cst.FormattedString)):
             return "small"
+        if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)) and any(
+            not isinstance(e, cst.StarredElement) for e in iterable.elements
+        ):
+            return "small"  # the author lists the items (some spread from smaller lists)
         if isinstance(iterable, cst.Subscript):
             if any(isinstance(e.slice, cst.Slice) for e in iterable.slice):
                 return "batched"
@@ -958,6 +995,96 @@ class _Analysis:
             return "data"
         return "data"
 
+    def _sized_by_configuration(
+        self,
+        iterable: cst.BaseExpression,
+        site: _Site,
+        facts: _FunctionFacts | None,
+        depth: int,
+    ) -> str | None:
+        """Why a data-sized-looking iterable is sized by the deployment or the code, or None.
+
+        Collections an object holds (`self.nodes`, `cls.registry`) are its configuration or
+        registrations; names of infrastructure (brokers, nodes, hosts, platforms, entries,
+        devices, ...) count things a deployment has a few of. Locals and loop variables are
+        followed back to where they come from.
+        """
+        if depth > 4:
+            return None
+        node: cst.BaseExpression = iterable
+        while True:
+            if isinstance(node, cst.Await):
+                node = node.expression
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in (
+                "enumerate", "sorted", "reversed", "list", "tuple", "set", "iter", "frozenset"
+            ) and node.args:
+                node = node.args[0].value
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in (
+                "zip", "filter"
+            ) and node.args:
+                node = node.args[-1 if node.func.value == "filter" else 0].value
+            elif (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in ("items", "values", "keys", "copy")
+                and not node.args
+            ):
+                node = node.func.value
+            elif isinstance(node, cst.BooleanOperation):
+                node = node.left
+            else:
+                break
+        if isinstance(node, cst.Name) and facts is not None:
+            value = self._last_assignment(node.value, site, facts)
+            if isinstance(value, cst.Call) and _last_name(value.func) == "defaultdict":
+                return "one item per group of a grouping dict"
+        words = _identifier_words(node)
+        if words & _CONFIGURATION_WORDS:
+            return "sized by configuration: " + ", ".join(sorted(words & _CONFIGURATION_WORDS))
+        root = node
+        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        if isinstance(root, cst.Name) and root.value in ("self", "cls"):
+            return "a collection the object holds (its configuration or registrations)"
+        if isinstance(node, cst.Name) and facts is not None:
+            name = node.value
+            for ancestor in reversed(site.stack):
+                if isinstance(ancestor, cst.FunctionDef):
+                    break
+                if isinstance(ancestor, cst.For) and name in _target_names(ancestor.target):
+                    return self._sized_by_configuration(ancestor.iter, site, facts, depth + 1)
+            loop = self._loop_binding(name, site, facts)
+            if loop is not None:
+                return self._sized_by_configuration(loop.iter, site, facts, depth + 1)
+            value = self._last_assignment(name, site, facts)
+            if value is not None:
+                if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+                    return self._sized_by_configuration(
+                        value.for_in.iter, site, facts, depth + 1
+                    )
+                return self._sized_by_configuration(value, site, facts, depth + 1)
+        return None
+
+    def _loop_binding(self, name: str, site: _Site, facts: _FunctionFacts) -> cst.For | None:
+        """The `for` loop (in this function, before the site) whose target binds `name`."""
+        here = facts.order.get(id(site.call), len(facts.nodes))
+        found = None
+        for node in facts.nodes[:here]:
+            if isinstance(node, cst.For) and name in _target_names(node.target):
+                found = node
+        return found
+
+    def _last_assignment(
+        self, name: str, site: _Site, facts: _FunctionFacts
+    ) -> cst.BaseExpression | None:
+        here = facts.order.get(id(site.call), len(facts.nodes))
+        values = [
+            value
+            for index, value in facts.assigns.get(name, ())
+            if facts.end[id(facts.nodes[index])] <= here
+        ]
+        return values[-1] if values else None
+
     def _name_kind(self, name: str, site: _Site, facts: _FunctionFacts | None) -> str:
         if _is_constant_name(name) or _is_class_name(name):
             return "small"
@@ -968,9 +1095,8 @@ class _Analysis:
             if loop_kind is not None:
                 return loop_kind
             here = facts.order.get(id(site.call), len(facts.nodes))
-            assigns = [v for i, v in facts.assigns.get(name, ()) if i < here]
-            if assigns:
-                value = assigns[-1]
+            value = self._last_assignment(name, site, facts)
+            if value is not None:
                 if (_is_display(value) or _is_frozen_display(value)) and not any(
                     i < here for i, _, _ in facts.mutations.get(name, ())
                 ):
@@ -1046,10 +1172,17 @@ class _Analysis:
     def _element_bound(
         self, width: _Width, site: _Site, facts: _FunctionFacts | None
     ) -> str | None:
+        if width.node is not None:
+            sized = self._sized_by_configuration(width.node, site, facts, depth=0)
+            if sized is not None:
+                return sized
+        element = width.element
+        if isinstance(element, cst.Call) and isinstance(element.func, cst.Name):
+            if element.func.value in width.targets:
+                return "each item is itself called: a dispatch to registered callables"
         for node in site.stack:
             if isinstance(node, cst.FunctionDef) and self._facts(node).creates_limiter:
                 return "the enclosing function creates a limiter"
-        element = width.element
         if element is None:
             return None
         if not _starts_work(element):
@@ -1071,8 +1204,18 @@ class _Analysis:
         spelled = dotted_name(element.func) or name
         if name in _EXECUTOR_CALLS:
             return "the work runs in a thread pool"
+        if any(
+            self.table.resolve(dotted_name(n) or "") in _THREADED_FILE_APIS
+            for n in _walk(element, into_scopes=True)
+            if isinstance(n, (cst.Attribute, cst.Name))
+        ):
+            return "async file I/O runs in the thread pool's limiter"
+        if _IN_PROCESS.search(dotted_name(element.func) or ""):
+            return "an in-process dispatch, not I/O"
         if _CHEAP_VERBS.match(name):
             return f"`{name}` does no work worth bounding"
+        if _PURE_VERBS.match(name):
+            return f"`{name}` computes in memory: no I/O to bound"
         if name == "sleep":
             return "a sleep"
         if _BOUNDED_HELPER.search(name) or any(
@@ -1095,6 +1238,11 @@ class _Analysis:
                 return f"`{function.name.value}` holds a limiter"
             if facts.long_running:
                 return f"`{function.name.value}` is a long-running worker"
+            awaited = _calls_awaited(function, facts)
+            if awaited and all(
+                _IN_PROCESS.search(dotted_name(c.func) or "") for c in awaited
+            ):
+                return f"`{function.name.value}` only dispatches in-process"
             for inner in _calls_awaited(function, facts):
                 reason = self._work_bound(inner, site, depth + 1)
                 if reason is not None and "holds a limiter" in reason:
@@ -1145,6 +1293,11 @@ class _Analysis:
         if isinstance(loop, cst.For):
             if _contains_await(loop.body):
                 return None  # each iteration awaits: paced, or bounded in the loop
+            if any(
+                isinstance(n, cst.Call) and "acquire" in _last_name(n.func)
+                for n in _walk(loop.body)
+            ):
+                return FanOut(call, api, "", "the loop acquires a slot before each task", True)
             iterable = loop.iter
         else:
             iterable = loop.iter
@@ -1194,7 +1347,30 @@ class _Analysis:
             return "the gathered coroutines catch their own errors"
         if function is not None and self._every_caller_handles(function, site):
             return "every caller handles errors"
+        if not elements or not any(self._has_side_effects(e, site) for e in elements):
+            return "reads: the first error propagates and nothing is left half done"
         return None
+
+    def _has_side_effects(self, element: cst.BaseExpression, site: _Site) -> bool:
+        """The awaitable changes state somewhere (by the words of its calls, one call deep)."""
+        while isinstance(element, cst.Call) and _last_name(element.func) in (
+            "create_task", "ensure_future", "create_eager_task", "wait_for", "shield"
+        ):
+            args = _positional(element)
+            if not args:
+                return False
+            element = args[0].value
+        if not isinstance(element, cst.Call):
+            return False
+        if _call_verbs(element) & _SIDE_EFFECT_WORDS:
+            return True
+        for function in self._callees(element, site):
+            verbs = {_verb(function.name.value)}
+            for call in _calls_awaited(function, self._facts(function)):
+                verbs |= _call_verbs(call)
+            if verbs & _SIDE_EFFECT_WORDS:
+                return True
+        return False
 
     def _gathered_elements(
         self, site: _Site, facts: _FunctionFacts | None
@@ -1286,15 +1462,15 @@ class _Analysis:
         if isinstance(holder, cst.Expr):
             if _in_cleanup(stack):
                 return None, "a drain in an except/finally block"
-            if function is not None and _SHUTDOWN_FUNCTION.search(function.name.value):
-                return None, "a drain while shutting down"
             if facts is not None:
                 here = facts.order.get(id(site.call), 0)
                 if any(index < here for index in facts.cancels):
                     return None, "a cancel-then-drain"
             elements = self._gathered_elements(site, facts)
-            if elements and all(_is_trivial_awaitable(e) for e in elements):
-                return None, "the awaitables do no real work"
+            if not elements:
+                return None, "what is gathered is not visible here"
+            if all(_is_cleanup(e) for e in elements):
+                return None, "a best-effort clean-up (close, stop, disconnect...)"
             return "discarded", "the results are discarded"
         if isinstance(holder, (cst.Assign, cst.AnnAssign)) and function is not None:
             assert facts is not None
@@ -1530,6 +1706,49 @@ def _contains_await(node: cst.CSTNode) -> bool:
     return any(isinstance(n, cst.Await) for n in _walk(node))
 
 
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def _identifier_words(node: cst.CSTNode) -> set[str]:
+    """The lower-case words of every identifier and string in `node` (snake and Camel case)."""
+    words: set[str] = set()
+    for sub in _walk(node, into_scopes=True):
+        if isinstance(sub, cst.Name):
+            text = sub.value
+        elif isinstance(sub, cst.SimpleString):
+            text = sub.value.strip("\"'")
+        else:
+            continue
+        for part in re.split(r"[^A-Za-z0-9]+", text):
+            words.update(w.lower() for w in _CAMEL.findall(part))
+    return words
+
+
+def _verb(name: str) -> str:
+    """The first word of a function name: `async_remove_item` -> `remove`."""
+    words = [w.lower() for w in _CAMEL.findall(name)]
+    while words and words[0] in ("async", "a", "do", "try", "_"):
+        words.pop(0)
+    return words[0] if words else ""
+
+
+_COMMAND_WORD = re.compile(r"^(set|del|add|incr|decr|push|expire|rem|flush|publish|insert|update|delete)", re.I)
+
+
+def _call_verbs(call: cst.Call) -> set[str]:
+    """The verbs of a call and of the calls in its arguments; command words of its strings."""
+    verbs = {_verb(_last_name(call.func))}
+    for arg in call.args:
+        for node in _walk(arg.value, into_scopes=True):
+            if isinstance(node, cst.Call):
+                verbs.add(_verb(_last_name(node.func)))
+            elif isinstance(node, cst.SimpleString):
+                for word in re.split(r"[^A-Za-z]+", node.value.strip("\"'")):
+                    if _COMMAND_WORD.match(word):
+                        verbs.add("update")
+    return verbs
+
+
 def _starts_work(element: cst.BaseExpression) -> bool:
     """A call that starts new work (a coroutine call, possibly wrapped in a task)."""
     while isinstance(element, cst.Call):
@@ -1589,6 +1808,20 @@ def _literal_elements(
         else:
             count += 1
     return count, starred
+
+
+def _is_cleanup(expr: cst.BaseExpression) -> bool:
+    """A wait, sleep or clean-up call (close, stop, disconnect...), possibly inside a task."""
+    while isinstance(expr, cst.Call) and _last_name(expr.func) in (
+        "create_task", "ensure_future", "create_eager_task", "wait_for", "shield"
+    ):
+        args = _positional(expr)
+        if not args:
+            return False
+        expr = args[0].value
+    if isinstance(expr, (cst.Name, cst.Attribute)):  # a callable handed to a task factory
+        return _CHEAP_VERBS.match(_last_name(expr)) is not None
+    return isinstance(expr, cst.Call) and _CHEAP_VERBS.match(_last_name(expr.func)) is not None
 
 
 def _is_trivial_awaitable(expr: cst.BaseExpression) -> bool:

@@ -45,20 +45,20 @@ class UnboundedFanOut(Rule):
 
     ## Example
     ```python
-    async def refresh(devices):
-        await asyncio.gather(*[device.update() for device in devices])
+    async def download_all(urls):
+        return await asyncio.gather(*[download(url) for url in urls])
     ```
 
     ## Use instead
     ```python
-    async def refresh(devices):
+    async def download_all(urls):
         semaphore = asyncio.Semaphore(10)
 
-        async def update(device):
+        async def bounded_download(url):
             async with semaphore:
-                await device.update()
+                return await download(url)
 
-        await asyncio.gather(*[update(device) for device in devices])
+        return await asyncio.gather(*[bounded_download(url) for url in urls])
     ```
     With trio or anyio, start the tasks in a nursery and hold a `CapacityLimiter` in the
     worker; or process the input in batches of `max-concurrency`.
@@ -82,7 +82,13 @@ class UnboundedFanOut(Rule):
     ## Known problems
     Not flagged, by design: a literal list or tuple of calls (see PAR202); `range(N)` with a
     small constant; module constants (literal displays, UPPER_CASE names) and enum classes;
-    registries sized by code (listeners, callbacks, handlers, platforms); workers that hold a
+    collections an object holds (`self.nodes`, `cls.registry`: its configuration or
+    registrations); collections named for things a deployment has a few of (brokers, nodes,
+    hosts, shards, platforms, config entries, devices, accounts, listeners, callbacks...), also
+    when reached through a local variable or a loop over them; one item per group of a
+    `defaultdict`; items that are themselves called (dispatch to registered callables);
+    in-memory work (`build_*`, `parse_*`, `render_*`), async file I/O (it runs in the
+    thread pool's limiter); loops that acquire a slot before each task; workers that hold a
     semaphore, limiter, lock or pool slot when the worker is visible in the same module (up to
     two calls deep) or is a wrapper named like one (`bounded_*`, `*_with_limit`); a function
     that creates a `Semaphore`/`CapacityLimiter`; N-worker pools over a queue; loops that
@@ -162,13 +168,13 @@ class UnboundedFanOut(Rule):
             """
             import asyncio
 
-            async def refresh(devices):
-                await asyncio.gather(*[device.update() for device in devices])
+            async def download_all(urls):
+                return await asyncio.gather(*[download(url) for url in urls])
             """,
             line=5,
-            column=10,
+            column=17,
             message=(
-                "unbounded fan-out: `asyncio.gather` runs one awaitable per item of `devices`, "
+                "unbounded fan-out: `asyncio.gather` runs one awaitable per item of `urls`, "
                 "all at once; bound it with a semaphore or batches of max-concurrency=5"
             ),
         ),

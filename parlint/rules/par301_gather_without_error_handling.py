@@ -19,7 +19,10 @@ class GatherWithoutErrorHandling(Rule):
     ## What it does
     Finds `await asyncio.gather(a, b, ...)` without `return_exceptions=True` whose failure
     nothing visible handles: it is not inside a `try` with an `except` in the same function
-    (an `except` that only re-raises does not count), and the awaitables do real work.
+    (an `except` that only re-raises does not count), and the awaitables do real work that
+    changes state: writes, deletes, updates, notifications, set-up of lasting work (judged by
+    the verbs of the calls, `remove_item`, `update_state`, `async_initialise_vehicle`, and one
+    call deep into same-module coroutines).
 
     ## Why is this bad?
     When one awaitable fails, `gather` raises at once, but the others keep running,
@@ -62,7 +65,8 @@ class GatherWithoutErrorHandling(Rule):
     None.
 
     ## Known problems
-    Not flagged: a gather of one awaitable; gathers inside a `try` whose `except` does more
+    Not flagged: reads (`get_*`, `fetch_*`, `read_*`, `count_*`...): the first error simply
+    propagates and nothing is left half done; a gather of one awaitable; gathers inside a `try` whose `except` does more
     than re-raise, or inside `contextlib.suppress`, or in a `try` whose `finally` cancels the
     tasks (a library's own TaskGroup-like helper); shutdown drains (tasks cancelled earlier
     in the function, then gathered); gathers of event waits and sleeps; gathers whose
