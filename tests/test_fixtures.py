@@ -16,6 +16,7 @@ configuration keys) changes that.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ def fixture_config(source: str, name: str = "<fixture>") -> Config:
     return build_config(values)
 
 
+@functools.lru_cache(maxsize=None)  # results are immutable: lint each fixture once per session
 def lint_fixture(path: Path) -> tuple[str, FileResult]:
     decoded = read_source(str(path))
     if isinstance(decoded, Finding):
