@@ -210,8 +210,12 @@ class UnboundedFanOut(Rule):
                 )
 
     def _fix(self, fan_out: FanOut, max_concurrency: int) -> FixSpec | None:
-        # (added by the fixer's owner) the codemod decides which shapes it can rewrite.
+        """Bound with an asyncio semaphore (the codemod decides which shapes it can rewrite):
+        asyncio only, and only over coroutines: a task that is already running would only be
+        waited for under the semaphore, not bounded."""
         if not fan_out.api.startswith("asyncio."):
+            return None
+        if not fan_out.spawn and _starts_tasks(fan_out.call):
             return None
         from parlint.codemods.bound import bound_fix_in
         from parlint.codemods.common import module_alias
@@ -221,6 +225,24 @@ class UnboundedFanOut(Rule):
             module,
             fan_out.call,
             safety=Safety.UNSAFE,
+            message=f"Bound the fan-out with asyncio.Semaphore({max_concurrency})",
             max_concurrency=max_concurrency,
             asyncio_name=module_alias(module, "asyncio"),
         )
+
+
+_TASK_FACTORIES = ("create_task", "ensure_future", "create_eager_task")
+
+
+def _starts_tasks(call: cst.Call) -> bool:
+    """The gathered items are tasks created in the call's own arguments."""
+    pending: list[cst.CSTNode] = [arg.value for arg in call.args]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Call):
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+            if name in _TASK_FACTORIES:
+                return True
+        pending.extend(node.children)
+    return False
