@@ -27,6 +27,7 @@ from parlint.engine import (
     code_enabled,
     error_finding,
     lint_source,
+    may_have_findings,
     read_source,
 )
 from parlint.types import FileResult, Finding
@@ -345,14 +346,17 @@ def lint_file(path: str, settings: LintSettings) -> FileResult:
         if isinstance(decoded, Finding):
             kept = (decoded,) if code_enabled(PARSE_ERROR, path, config) else ()
             return FileResult(path, kept, error=decoded.message)
-        digest = content_hash(decoded.source) if settings.cache is not None else ""
-        if settings.cache is not None:
-            cached = settings.cache.get(path, digest)
+        # A file that mentions neither async nor await is linted by a substring test: cheaper
+        # than hashing it and reading an entry, so it never enters the cache.
+        cache = settings.cache if may_have_findings(decoded.source) else None
+        digest = content_hash(decoded.source) if cache is not None else ""
+        if cache is not None:
+            cached = cache.get(path, digest)
             if cached is not None:
                 return cached
         result = lint_source(decoded.source, path, config, respect_noqa=settings.respect_noqa)
-        if settings.cache is not None:
-            settings.cache.put(path, digest, result)
+        if cache is not None:
+            cache.put(path, digest, result)
         return result
     except Exception as exc:  # noqa: BLE001 - errors are values; the run goes on
         return _crashed(path, config, exc)

@@ -284,3 +284,10 @@ def test_a_changed_selection_is_not_served_stale_results(project: Path) -> None:
     finally:
         os.chdir(cwd)
     assert "PAR990" not in other.output
+
+
+def test_a_file_without_async_or_await_never_enters_the_cache(project: Path) -> None:
+    """Its result is a substring test away: hashing it and reading an entry would cost more."""
+    (project / "plain.py").write_text("def f(items):\n    return sorted(items)\n")
+    _check(project)
+    assert len(entry_files(project / ".parlint_cache")) == 1  # app.py's only
