@@ -37,7 +37,7 @@ def case_names(module) -> list[str]:
     return [
         name
         for name, value in vars(module).items()
-        if name.startswith(("case_", "dependent_")) and inspect.iscoroutinefunction(value)
+        if name.startswith(("case_", "dependent_", "bounded_")) and inspect.iscoroutinefunction(value)
     ]
 
 
