@@ -410,19 +410,11 @@ def _is_class_name(name: str) -> bool:
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-    for sub in _walk(node, into_scopes=True):
-        if isinstance(sub, cst.Name):
-            found.add(sub.value)
-    return found
+    """Every name under `node`: what an expression reads, or what a target binds."""
+    return {sub.value for sub in _walk(node, into_scopes=True) if isinstance(sub, cst.Name)}
 
 
-def _target_names(target: cst.CSTNode) -> set[str]:
-    names: set[str] = set()
-    for sub in _walk(target, into_scopes=True):
-        if isinstance(sub, cst.Name):
-            names.add(sub.value)
-    return names
+_target_names = _names_in
 
 
 def _walk(node: cst.CSTNode, into_scopes: bool = False) -> list[cst.CSTNode]:
