@@ -684,20 +684,17 @@ class _FunctionAnalyser:
     def _site_reasons(
         self, sites: Sequence[AwaitSite], derived: set[str] = frozenset()  # type: ignore[assignment]
     ) -> list[Reason]:
-        """Why the awaits of a loop body cannot overlap across iterations. A call through the
-        item's own object (`for shard in shards: await shard.close()`) may change that object:
-        each iteration has its own, so only pacing, framework and shared resources count."""
+        """Why the awaits of a loop body cannot overlap across iterations. Effects count even
+        through the item's own object (`for router in routers: await router.emit_startup()`):
+        hooks, start/stop and rollbacks run in order by design far more often than not. Only a
+        read-only call's "same receiver" is per item when the receiver is the item."""
         reasons = []
         for site in sites:
             own = site.receiver is not None and path_root(site.receiver) in derived and not (
                 self.self_name and path_root(site.receiver) == self.self_name
             )
-            barrier = site.barrier
-            if barrier is not None and not (
-                own and barrier.kind in ("effectful", "ordered")
-                and not self._sync_primitive(site.receiver or "", None)
-            ):
-                reasons.append(barrier)
+            if site.barrier is not None:
+                reasons.append(site.barrier)
             for path in sorted(site.resources):
                 if own and path == site.receiver:
                     continue

@@ -31,9 +31,9 @@ class CallKind(str, enum.Enum):
 # First words of read-only (GET-like) operations.
 READ_VERBS = frozenset(
     """get fetch read load list query select find lookup look head download describe search
-    retrieve scan stat info status count exists exist check is has resolve view peek inspect
-    obtain gather collect batch_get iter compute calculate measure estimate render format parse
-    decode validate verify probe test discover detect guess locate request poll fetchval
+    retrieve scan stat info status count exists exist is has view peek inspect
+    obtain collect batch_get iter compute calculate measure estimate render format parse
+    decode guess locate fetchval
     fetchrow fetch_all fetch_one fetch_val get_or_none all first one scalar scalars
     aggregate sum avg min max browse preview translate convert evaluate analyze analyse
     """.split()
