@@ -43,6 +43,8 @@ def test_read_only_group_gets_a_safe_gather_fix():
 def test_unknown_calls_group_with_an_unsafe_fix():
     (finding,) = findings(
         """
+        from reports import summarize_a, summarize_b
+
         async def f(api):
             a = await summarize_a(api)
             b = await summarize_b(api)

@@ -455,6 +455,10 @@ class _FunctionAnalyser:
             self.result.sites.append(site)
             if site.barrier is not None:
                 return None, site.barrier
+            arbitrary = self._callable_reasons([site])
+            if arbitrary:
+                site.barrier = arbitrary[0]
+                return None, arbitrary[0]
             if exits and not (is_return and len(exits) == 1):
                 e = exits[0]
                 return None, Reason("early-exit", e.kind, self.line(e.node) or line)

@@ -55,7 +55,9 @@ EFFECT_VERBS = frozenset(
     increment decrement incr decr touch persist flush_all drain signal raise log record track
     transfer pay charge refund book reserve claim release_lock queue call invoke async_call
     mkdir rmdir unlink chmod chown symlink link makedirs remove_tree rmtree new make build
-    generate spawn launch fork exec do perform trigger_event async_fire set_state
+    generate spawn launch fork exec do perform trigger_event async_fire set_state provision
+    deprovision allocate deallocate attach detach mount unmount bind listen deliver activate
+    deactivate emit wake reboot reload rebuild
     """.split()
 )
 

@@ -67,6 +67,11 @@ DEFAULT_ORDERED_CALLS: tuple[str, ...] = (
     "startup", "open", "setup", "teardown", "initialize", "init", "prepare", "ping",
     "async_setup*", "async_unload*", "async_start", "async_stop", "async_shutdown",
     "subscribe", "unsubscribe", "ack", "nack", "reject", "cancel", "terminate", "kill",
+    # Guards: a check that raises must keep the calls after it from running.
+    "*check*", "*validat*", "*verif*", "*ensure*", "*require*", "*assert*", "*authori*",
+    "*authent*", "*permission*", "*guard*",
+    # Iterators advance: two `anext(it)` are ordered.
+    "anext", "next", "__anext__", "asend", "athrow",
     "asyncio.wait", "asyncio.wait_for", "asyncio.shield", "asyncio.gather",
     "asyncio.as_completed", "asyncio.timeout", "trio.*", "anyio.*",
 )

@@ -12,6 +12,7 @@ The engine hands the `Config` to every provider that sets `gen_cache` (see
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 import libcst as cst
@@ -21,6 +22,17 @@ from libcst.metadata.base_provider import LazyValue
 from parlint.analysis.dependence import FunctionAnalysis, analyse_function
 from parlint.analysis.effects import EffectPatterns
 from parlint.analysis.summaries import ModuleContext, build_module_context, compound_suites
+
+
+_TEST_PATH = re.compile(
+    r"(^|/)(tests?|testing|_tests)/|(^|/)test_[^/]*\.py$|_tests?\.py$|(^|/)conftest\.py$"
+)
+
+
+def is_test_path(path: str) -> bool:
+    """Test code sequences awaits on purpose (ordered steps, timing assertions): PAR101/PAR102
+    leave it alone."""
+    return bool(_TEST_PATH.search(path.replace("\\", "/")))
 
 
 def _no_cache(*_args: Any, **_kwargs: Any) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from parlint.analysis.dependence import AwaitGroup, FunctionAnalysis
-from parlint.analysis.provider import AsyncFunctionProvider
+from parlint.analysis.provider import AsyncFunctionProvider, is_test_path
 from parlint.rules.base import FixSpec, Invalid, Rule, Valid
 from parlint.types import Safety
 
@@ -101,6 +101,9 @@ class SequentialAwaits(Rule):
     their `extend-...` forms). `max-concurrency` splits large groups into several gathers.
 
     ## Known problems
+    Test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) is skipped: tests sequence
+    awaits on purpose. A comment or docstring that mentions the order, concurrency, a rate
+    limit or gathering near the awaits also silences the finding (the author has decided).
     The analysis sees one module: a call into another module is judged by its name and
     receiver. Calls with unclear names (neither read-only nor effectful by name) may be grouped
     when nothing else ties them together; mark such a line with `# noqa: PAR101`.
@@ -155,7 +158,7 @@ class SequentialAwaits(Rule):
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if node.asynchronous is None:
+        if node.asynchronous is None or is_test_path(self.context.path):
             return
         analysis = self.get_metadata(AsyncFunctionProvider, node, None)
         if analysis is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from parlint.analysis.dependence import FunctionAnalysis, LoopAnalysis
-from parlint.analysis.provider import AsyncFunctionProvider
+from parlint.analysis.provider import AsyncFunctionProvider, is_test_path
 from parlint.rules.base import FixSpec, Invalid, Rule, Valid
 from parlint.types import Safety
 
@@ -110,6 +110,9 @@ class AwaitInLoop(Rule):
     (`serial-receivers`, `concurrent-safe-receivers`, `ordered-calls`) apply.
 
     ## Known problems
+    Test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) is skipped: tests sequence
+    awaits on purpose. A comment or docstring that mentions the order, concurrency, a rate
+    limit or gathering near the awaits also silences the finding (the author has decided).
     The loop may be sequential on purpose to be gentle with a server (a rate limit) without
     an explicit sleep; mark it with `# noqa: PAR102` or lower `max-concurrency`.
     """
@@ -164,7 +167,7 @@ class AwaitInLoop(Rule):
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if node.asynchronous is None:
+        if node.asynchronous is None or is_test_path(self.context.path):
             return
         analysis = self.get_metadata(AsyncFunctionProvider, node, None)
         if analysis is None:
