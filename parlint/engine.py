@@ -18,6 +18,7 @@ import re
 import tokenize
 import traceback
 from contextlib import ExitStack
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -146,7 +147,38 @@ _PARSER_PREFIX = re.compile(r"^(parser error: |tokenizer error: )?(error at \d+:
 _ERROR_AT = re.compile(r"error at (\d+):(\d+):")
 
 
+# libcst's native parser overflows its stack (a segfault that ends the whole run, pool and all)
+# or takes minutes on code nested deeper than Python itself accepts (200 brackets; long operator
+# chains): such code is first put to Python's own parser, which refuses it cleanly.
+_BRACKET = re.compile(r"[\[\](){}]")
+_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+_DEEP_BRACKETS = 100
+_LONG_LINE = 10_000
+
+
+def _too_deep_for_python(source: str, path: str) -> Finding | None:
+    """A PAR000 for code that Python's own parser refuses as too deeply nested (or for any
+    syntax error in code deep enough to be dangerous for libcst); None otherwise."""
+    # Brackets in strings and comments may inflate the depth: Python's parser decides below.
+    deepest = max(accumulate(map(_STEP.__getitem__, _BRACKET.findall(source))), default=0)
+    if deepest <= _DEEP_BRACKETS and max(map(len, source.splitlines()), default=0) <= _LONG_LINE:
+        return None
+    try:
+        compile(source, "<parlint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return error_finding(PARSE_ERROR, path, "cannot parse: code nested too deeply")
+    except SyntaxError as exc:
+        message = f"cannot parse: {exc.msg}" if exc.msg else "cannot parse: code nested too deeply"
+        return error_finding(PARSE_ERROR, path, message, exc.lineno or 1, (exc.offset or 1) - 1)
+    except ValueError:  # NUL bytes: libcst reports them with a position
+        return None
+    return None
+
+
 def parse(source: str, path: str) -> cst.Module | Finding:
+    too_deep = _too_deep_for_python(source, path)
+    if too_deep is not None:
+        return too_deep
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
