@@ -59,6 +59,10 @@ INTENT = re.compile(
     re.IGNORECASE,
 )
 _EMPTY_MODULE = cst.Module(body=[])
+# Names of application/context objects (what a lookup of process-wide state takes).
+CONTEXT_NAMES = frozenset(
+    "hass app application ctx context settings config registry container injector".split()
+)
 
 SYNC_PRIMITIVE_WORDS = ("lock", "queue", "event", "cond", "sem", "mutex", "barrier", "limiter")
 LOGGING_ROOTS = frozenset({"logger", "log", "logging", "_logger", "_log", "LOGGER", "LOG",
@@ -97,6 +101,7 @@ class Reason:
             "stage": f"the later one waits for line {self.detail}",
             "section": f"inside the critical section of {self.detail}{at}",
             "intent": f"a comment says the order is intended (\"{self.detail}\")",
+            "context-lookups": f"lookups of process-wide state (`{self.detail}`), usually cached",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
@@ -411,6 +416,27 @@ class _FunctionAnalyser:
                 self.block(stmt, _statements(suite), section or analysis.section)
         self.stages(analysis)
 
+    def _context_lookups(self, members: Sequence[StatementNode]) -> Reason | None:
+        """Functions that take nothing but the application object (`await get_info(hass)`,
+        `await self._instance_id()`) look up process-wide state, usually cached: there is no
+        latency worth overlapping."""
+        context = None
+        for node in members:
+            site = node.site
+            if site is None or site.call is None:
+                return None
+            if site.receiver is not None and site.receiver != self.self_name:
+                return None
+            args = site.call.args
+            if len(args) > 1:
+                return None
+            if args:
+                name = receiver_name(access_path(args[0].value)) or ""
+                if args[0].keyword is not None or name not in CONTEXT_NAMES:
+                    return None
+                context = name
+        return Reason("context-lookups", context or "no arguments")
+
     def _intent(self, statements: Sequence[cst.CSTNode]) -> Reason | None:
         """A comment among `statements` (or the docstring) saying the order is intended."""
         texts = [self.fn.get_docstring(clean=False) or ""]
@@ -586,7 +612,7 @@ class _FunctionAnalyser:
         level = next(lv for lv in levels if len(by_level[lv]) >= 2)
         members = by_level[level]
         start, end = members[0].index, members[-1].index
-        intent = self._intent(block.statements[: end + 1])
+        intent = self._intent(block.statements[: end + 1]) or self._context_lookups(members)
         if intent is not None:
             block.section = intent
             return

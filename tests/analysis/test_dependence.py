@@ -291,3 +291,29 @@ def test_provider_is_lazy_and_per_async_function():
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     mapping = wrapper.resolve(AsyncFunctionProvider)
     assert [fn.name.value for fn in mapping] == ["f"]
+
+
+def test_lookups_of_application_state_are_not_grouped():
+    analysis, _ = analyse(
+        """
+        from system import get_info, get_id
+        async def f(app):
+            a = await get_id(app)
+            b = await get_info(app)
+        """
+    )
+    assert analysis.groups == []
+    assert analysis.blocks[0].section.kind == "context-lookups"
+
+
+def test_intent_comment_silences_a_group():
+    analysis, _ = analyse(
+        """
+        async def f(api):
+            # The device handles one request at a time.
+            a = await api.get_a()
+            b = await api.get_b()
+        """
+    )
+    assert analysis.groups == []
+    assert analysis.blocks[0].section.kind == "intent"
