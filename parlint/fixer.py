@@ -20,7 +20,14 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
 from parlint.config import Config
-from parlint.engine import INTERNAL_ERROR, analyse, apply_edits, error_finding, read_source
+from parlint.engine import (
+    INTERNAL_ERROR,
+    analyse,
+    apply_edits,
+    error_finding,
+    read_source,
+    text_edits,
+)
 from parlint.rules.base import Rule
 from parlint.types import Finding, FixResult, Safety
 
@@ -143,8 +150,10 @@ def _apply_verified(source: str, findings: Sequence[Finding], path: str, must_co
         context = CodemodContext()
         for module_name, obj, alias in dict.fromkeys(imports):
             AddImportsVisitor.add_needed_import(context, module_name, obj, alias)
-        module = AddImportsVisitor(context).transform_module(module)
-        text = module.code
+        transformed = AddImportsVisitor(context).transform_module(module)
+        # Apply only the lines the visitor changed: libcst's round trip drops a form feed that
+        # starts a statement line, so taking its whole output would lose every one of them.
+        text = apply_edits(text, text_edits(module.code, transformed.code))
         _parse(text)
     if must_compile:
         try:
@@ -229,12 +238,25 @@ def fix_file(
             INTERNAL_ERROR, path, "not written: a symlink to a file outside the given paths"
         )
         return FileFix(path, result, errors=(error,))
+    if _read_only(target):
+        error = error_finding(INTERNAL_ERROR, path, "not written: the file is read-only")
+        return FileFix(path, result, errors=(error,))
     try:
         write_atomic(target, result.fixed.encode(decoded.encoding))
     except (OSError, UnicodeEncodeError) as exc:
         message = getattr(exc, "strerror", None) or str(exc)
         return FileFix(path, result, errors=(error_finding(INTERNAL_ERROR, path, f"cannot write file: {message}"),))
     return FileFix(path, result, written=True)
+
+
+def _read_only(target: str) -> bool:
+    """A file nobody may write (or we may not): the atomic rename would replace it anyway (and
+    root may write anything), so its mode is respected here."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False  # gone: the write reports it
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK)
 
 
 def _inside(target: str, roots: Iterable[str]) -> bool:

@@ -1,0 +1,375 @@
+"""Bad input, end to end: every odd file gets a clear one-line message, and nothing is lost.
+
+"Nothing lost" means: the other files of the run are still checked and fixed, a file parlint
+cannot handle is left byte for byte as it was, and a fixed file keeps what it had (encoding,
+BOM, newlines, tabs, form feeds) and still compiles. Runs that could crash the interpreter
+(deep nesting) go through a real process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import invoke, run_parlint
+from parlint import engine, fixer, runner
+
+# A realistic, unmistakable PAR101: two independent reads of a client, one after the other.
+GOOD = (
+    "async def load_dashboard(client):\n"
+    "    user = await client.get_user()\n"
+    "    orders = await client.get_orders()\n"
+    "    return user, orders\n"
+)
+GOOD_FINDING = "good.py:2:5: PAR101"
+LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<code>PAR\d{3}) (?P<msg>.*)$")
+
+
+def findings(output: str) -> list[tuple[str, int, int, str, str]]:
+    return [
+        (m["path"], int(m["line"]), int(m["col"]), m["code"], m["msg"])
+        for m in map(LINE.match, output.splitlines())
+        if m
+    ]
+
+
+def codes_for(output: str, name: str) -> list[str]:
+    return [code for path, _, _, code, _ in findings(output) if path.endswith(name)]
+
+
+def compiles(data: bytes) -> bool:
+    try:
+        compile(data, "<fixed>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with one good file (one PAR101) and no configuration; the cwd."""
+    (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(*args: str):
+    return invoke("check", "--isolated", "--no-cache", *args)
+
+
+def fix(*args: str):
+    return invoke("fix", "--isolated", "--no-cache", "--unsafe-fixes", *args)
+
+
+def assert_good_fixed(tree: Path) -> None:
+    text = (tree / "good.py").read_text()
+    assert "await asyncio.gather(client.get_user(), client.get_orders())" in text
+    assert compiles(text.encode())
+
+
+# --- bytes and encodings ---------------------------------------------------------------------
+
+
+def test_undecodable_bytes_are_one_par000_line_and_the_file_is_left_alone(tree: Path) -> None:
+    data = b'async def greet(client):\n    await client.send("caf\xe9")\n    await client.close()\n'
+    (tree / "bad.py").write_bytes(data)
+
+    result = check(".")
+    assert result.exit_code == 1
+    (bad,) = [f for f in findings(result.output) if f[0] == "bad.py"]
+    assert bad[3] == "PAR000" and "cannot decode" in bad[4] and "utf-8" in bad[4]
+    assert GOOD_FINDING in result.output
+    assert "Traceback" not in result.output + result.stderr
+
+    result = fix(".")
+    assert result.exit_code == 2  # an unreadable file is an error for `fix`
+    assert (tree / "bad.py").read_bytes() == data
+    assert_good_fixed(tree)
+
+
+def test_nul_byte_is_a_parse_error_not_a_crash(tree: Path) -> None:
+    data = b"async def f(client):\n    await client.get_a()\x00\n    await client.get_b()\n"
+    (tree / "nul.py").write_bytes(data)
+    result = check(".")
+    assert codes_for(result.output, "nul.py") == ["PAR000"]
+    assert GOOD_FINDING in result.output
+    fix(".")
+    assert (tree / "nul.py").read_bytes() == data
+
+
+def test_bom_is_kept_once_and_positions_do_not_shift(tree: Path) -> None:
+    (tree / "good.py").write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    result = check("good.py")
+    assert findings(result.output)[0][:4] == ("good.py", 2, 5, "PAR101")
+
+    fix("good.py")
+    data = (tree / "good.py").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    assert b"asyncio.gather(" in data and compiles(data)
+
+
+def test_crlf_stays_crlf_on_every_line_including_added_ones(tree: Path) -> None:
+    (tree / "good.py").write_bytes(GOOD.replace("\n", "\r\n").encode())
+    assert findings(check("good.py").output)[0][:4] == ("good.py", 2, 5, "PAR101")
+
+    fix("good.py")
+    data = (tree / "good.py").read_bytes()
+    assert b"asyncio.gather(" in data and b"import asyncio\r\n" in data
+    assert data.count(b"\n") == data.count(b"\r\n")  # no bare LF anywhere
+    assert compiles(data)
+
+
+def test_latin1_cookie_is_honoured_and_the_file_written_back_in_latin1(tree: Path) -> None:
+    data = (
+        b"# -*- coding: latin-1 -*-\n"
+        b"async def greet(client):\n"
+        b'    hello = await client.translate("caf\xe9")\n'
+        b'    bye = await client.translate("na\xefve")\n'
+        b"    return hello, bye\n"
+    )
+    (tree / "good.py").write_bytes(data)
+    assert findings(check("good.py").output)[0][:4] == ("good.py", 3, 5, "PAR101")
+
+    assert fix("good.py").exit_code in (0, 1)
+    fixed = (tree / "good.py").read_bytes()
+    assert fixed.startswith(b"# -*- coding: latin-1 -*-\n")
+    assert b'"caf\xe9"' in fixed and b'"na\xefve"' in fixed  # still latin-1, not utf-8
+    assert b"asyncio.gather(" in fixed and compiles(fixed)
+
+
+def test_unknown_encoding_cookie_is_named(tree: Path) -> None:
+    data = b"# coding: klingon\nasync def f(client):\n    await client.get_a()\n"
+    (tree / "odd.py").write_bytes(data)
+    result = check(".")
+    ((path, line, col, code, message),) = [f for f in findings(result.output) if f[0] == "odd.py"]
+    assert code == "PAR000" and "klingon" in message
+    assert GOOD_FINDING in result.output
+    fix(".")
+    assert (tree / "odd.py").read_bytes() == data
+
+
+# --- layout: tabs, form feeds, long lines, empty files ---------------------------------------
+
+
+def test_tab_indentation_is_kept_and_columns_count_characters(tree: Path) -> None:
+    (tree / "good.py").write_text(GOOD.replace("    ", "\t"))
+    assert findings(check("good.py").output)[0][:4] == ("good.py", 2, 2, "PAR101")
+
+    fix("good.py")
+    text = (tree / "good.py").read_text()
+    assert "\tuser, orders = await asyncio.gather(" in text
+    assert not any(line.startswith(" ") for line in text.splitlines())  # no mixed indentation
+    assert compiles(text.encode())
+
+
+def test_form_feeds_do_not_shift_lines_and_are_kept(tree: Path) -> None:
+    source = "import os\n\x0c\n# Page two\n\x0c" + GOOD  # a page break, then one at a line start
+    (tree / "good.py").write_text(source)
+    assert findings(check("good.py").output)[0][:4] == ("good.py", 5, 5, "PAR101")
+
+    fix("good.py")
+    text = (tree / "good.py").read_text()
+    assert text.count("\x0c") == 2 and "asyncio.gather(" in text and compiles(text.encode())
+
+
+def test_very_long_line_is_handled_and_kept(tree: Path) -> None:
+    table = "PRICES = {" + ", ".join(f"'item{i}': {i}" for i in range(20_000)) + "}\n"
+    assert len(table) > 250_000
+    (tree / "good.py").write_text(table + GOOD)
+    result = check("good.py")
+    assert findings(result.output)[0][:4] == ("good.py", 3, 5, "PAR101")
+
+    fix("good.py")
+    text = (tree / "good.py").read_text()
+    assert text.splitlines()[0] == table.rstrip("\n") or text.splitlines()[2] == table.rstrip("\n")
+    assert "asyncio.gather(" in text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\n\n\n", b"# only a comment\n", b"\xef\xbb\xbf", b"   \n\t\n", b'"""Docstring."""'],
+    ids=["empty", "newlines", "comment", "bom-only", "whitespace", "no-final-newline"],
+)
+def test_empty_and_blank_files_pass_and_are_not_touched(tree: Path, data: bytes) -> None:
+    (tree / "good.py").unlink()
+    path = tree / "pkg" / "__init__.py"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    before = path.stat().st_mtime_ns
+    result = check(".")
+    assert result.exit_code == 0, result.output
+    assert fix(".").exit_code == 0
+    assert path.read_bytes() == data and path.stat().st_mtime_ns == before
+
+
+# --- deep nesting (a real process: a native parser could take the interpreter down) ----------
+
+DEEP_CASES = {
+    # Deeper than Python's own parser accepts (200 nested brackets): must be a clean PAR000.
+    "brackets": "CONFIG = " + "[" * 3000 + "]" * 3000 + "\n",
+    "dicts": "CONFIG = " + "{1: " * 3000 + "1" + "}" * 3000 + "\n",
+    # Valid Python that is deep for a recursive analysis.
+    "boolean_chain": "READY = " + " and ".join(f"flag{i}" for i in range(1500)) + "\n",
+    "string_concat": "DOC = (\n" + "\n".join(f'    "line {i}\\n"' for i in range(3000)) + "\n)\n",
+    "elif_chain": "def route(x):\n    if x == 0:\n        return 0\n"
+    + "".join(f"    elif x == {i}:\n        return {i}\n" for i in range(1, 1200)),
+    "nested_blocks": "async def walk(client, x):\n"
+    + "".join("    " * (i + 1) + f"if x > {i}:\n" for i in range(95))
+    + "    " * 96 + "await client.get_a()\n" + "    " * 96 + "await client.get_b()\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEEP_CASES))
+def test_deeply_nested_code_is_a_clear_message_never_a_crash(tmp_path: Path, case: str) -> None:
+    (tmp_path / "good.py").write_text(GOOD)
+    deep = tmp_path / "deep.py"
+    deep.write_text("async def tick(client):\n    await client.ping()\n" + DEEP_CASES[case])
+    before = deep.read_bytes()
+
+    result = run_parlint("check", "--isolated", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode in (0, 1, 2), f"parlint died: {result.returncode} {result.stderr}"
+    assert "Traceback" not in result.stdout + result.stderr
+    assert GOOD_FINDING in result.stdout
+    for _, _, _, code, message in findings(result.stdout):
+        if code in ("PAR000", "PAR999"):
+            assert "\n" not in message and re.search(r"nested|recursion|too deep", message)
+
+    result = run_parlint("fix", "--isolated", "--no-cache", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert result.returncode in (0, 1, 2), f"parlint died: {result.returncode} {result.stderr}"
+    assert_good_fixed(tmp_path)
+    after = deep.read_bytes()
+    assert after == before or compiles(after)
+
+
+# --- the file system changes under parlint's feet --------------------------------------------
+
+
+def test_file_that_vanishes_before_it_is_read(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / "gone.py").write_text(GOOD)
+    real = runner.read_source
+
+    def vanishing(path: str):
+        if path.endswith("gone.py"):
+            os.unlink(path)
+        return real(path)
+
+    monkeypatch.setattr(runner, "read_source", vanishing)
+    result = check("-j", "1", ".")
+    assert result.exit_code == 1
+    (gone,) = [f for f in findings(result.output) if f[0] == "gone.py"]
+    assert gone[3] == "PAR000" and "No such file" in gone[4]
+    assert GOOD_FINDING in result.output
+
+
+def test_file_that_vanishes_between_fixing_and_writing(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree / "gone.py").write_text(GOOD)
+    real = fixer.fix_source
+
+    def then_vanish(source: str, path: str, *args, **kwargs):
+        result = real(source, path, *args, **kwargs)
+        if path.endswith("gone.py"):
+            os.unlink(path)
+        return result
+
+    monkeypatch.setattr(fixer, "fix_source", then_vanish)
+    result = fix("-j", "1", ".")
+    assert result.exit_code == 2
+    messages = [m for p, _, _, _, m in findings(result.output) if p == "gone.py"]
+    assert messages and all("\n" not in m for m in messages)
+    assert not (tree / "gone.py").exists()  # not re-created from the fixed text
+    assert_good_fixed(tree)
+
+
+def test_file_that_becomes_unreadable(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / "locked.py").write_text(GOOD)
+    real_open = open
+
+    def guarded_open(path, *args, **kwargs):
+        # Running as root, chmod 000 does not stop reads: refuse the way the kernel would.
+        if str(path).endswith("locked.py"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "open", guarded_open, raising=False)
+    result = check("-j", "1", ".")
+    assert result.exit_code == 1
+    (locked,) = [f for f in findings(result.output) if f[0] == "locked.py"]
+    assert locked[3] == "PAR000" and "Permission denied" in locked[4]
+    assert GOOD_FINDING in result.output
+
+    result = fix("-j", "1", ".")
+    assert result.exit_code == 2
+    assert (tree / "locked.py").read_text() == GOOD
+    assert_good_fixed(tree)
+
+
+def test_read_only_file_is_reported_not_written_and_the_run_goes_on(tree: Path) -> None:
+    locked = tree / "locked.py"
+    locked.write_text(GOOD)
+    locked.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    try:
+        result = fix(".")
+        assert result.exit_code == 2
+        messages = [m for p, _, _, _, m in findings(result.output) if p == "locked.py"]
+        assert any("read-only" in m for m in messages), result.output
+        assert locked.read_text() == GOOD
+        assert stat.S_IMODE(locked.stat().st_mode) == 0o444
+        assert_good_fixed(tree)
+    finally:
+        locked.chmod(0o644)
+
+
+# --- paths that are not what they seem -------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
+def test_symlink_loops_end_and_the_rest_is_checked(tree: Path) -> None:
+    loops = tree / "loops"
+    loops.mkdir()
+    (loops / "a.py").symlink_to("b.py")
+    (loops / "b.py").symlink_to("a.py")
+    (loops / "again").symlink_to(".")  # a directory that contains itself
+    (tree / "up").symlink_to(tree)
+
+    result = check(".")
+    assert result.exit_code == 1
+    assert GOOD_FINDING in result.output
+    assert len(findings(result.output)) == 1  # the good file, once: no walk through `again`
+
+    result = check("loops/a.py")
+    assert result.exit_code == 2
+    assert "loops/a.py" in result.stderr and "\n" not in result.stderr.strip()
+
+
+def test_a_directory_where_a_file_was_expected(tree: Path) -> None:
+    (tree / "settings").mkdir()
+    for args in (["--config", "settings"], ["-o", "settings"], ["--baseline", "settings"]):
+        result = invoke("check", "--no-cache", *args, "good.py")
+        assert result.exit_code == 2, args
+        assert "settings" in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
+        assert "Traceback" not in result.stderr
+
+
+def test_a_directory_named_like_a_module_is_walked_not_read(tree: Path) -> None:
+    package = tree / "plugins.py"
+    package.mkdir()
+    (package / "inner.py").write_text(GOOD)
+    result = check(".")
+    assert "plugins.py/inner.py:2:5: PAR101" in result.output
+    assert not [f for f in findings(result.output) if f[3] == "PAR000"]
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_a_path_that_does_not_exist_exits_2_naming_it(tree: Path, command: str) -> None:
+    result = run_parlint(command, "--isolated", "no/such/module.py", "good.py", cwd=tree)
+    assert result.returncode == 2
+    assert "no/such/module.py" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert (tree / "good.py").read_text() == GOOD
