@@ -317,3 +317,23 @@ def test_intent_comment_silences_a_group():
     )
     assert analysis.groups == []
     assert analysis.blocks[0].section.kind == "intent"
+
+
+def test_group_run_splits_into_before_stage1_and_after():
+    analysis, _ = analyse(
+        """
+        async def f(api):
+            a = await api.get_a()
+            b = await api.get_b(a)
+            key = a.key
+            c = await api.get_c(a)
+            log = b.name
+            d = await api.get_d(key)
+        """
+    )
+    (group,) = analysis.groups
+    # a is stage 1 alone; b, c and d (via key) form stage 2.
+    assert group.stage1 == (1, 3, 5)
+    assert group.before == (2,)  # `key = a.key` feeds d: it runs before the gather
+    assert group.after == (4,)  # `log = b.name` needs b: it runs after
+    assert (group.awaits_in_segment, group.stages_in_segment) == (4, 2)
