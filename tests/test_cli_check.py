@@ -414,3 +414,42 @@ def test_acceptance_scenario_with_a_test_rule(project: Path) -> None:
     (project / "pkg" / "a.py").write_text(TWO_FINDINGS.replace("(uid)\n", "(uid)  # noqa\n"))
     (project / "pyproject.toml").write_text('[tool.parlint]\nextend-exclude = ["broken.py"]\n')
     assert invoke("check", "--select", "PAR0,PAR990", ".").exit_code == 0
+
+
+def test_configuration_keys_equal_the_long_flags() -> None:
+    from parlint.cli.check import check
+    from parlint.config import known_keys
+
+    flags = {opt[2:] for param in check.params for opt in (*param.opts, *param.secondary_opts)}
+    shared = {
+        "select", "extend-select", "ignore", "exclude", "extend-exclude", "respect-gitignore",
+        "force-exclude", "target-version", "max-concurrency",
+    }
+    assert shared <= flags
+    assert shared <= set(known_keys())
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
+    """`parlint ... | head -1`: a broken pipe ends the run quietly."""
+    import subprocess
+    import sys
+
+    program = (
+        "import click\n"
+        "from parlint.cli import cli, main\n"
+        "@click.command()\n"
+        "def big():\n"
+        "    for _ in range(100000):\n"
+        "        click.echo('x' * 100)\n"
+        "cli.add_command(big)\n"
+        "raise SystemExit(main(['big']))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1
+    assert stderr == ""

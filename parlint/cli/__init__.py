@@ -13,6 +13,7 @@ reaches the user without `--debug`.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -48,7 +49,7 @@ class ParlintGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except UserError as exc:
             click.echo(f"parlint: error: {exc}", err=True)
@@ -97,6 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, EOFError):
         click.echo("parlint: interrupted", err=True)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`parlint check | head`): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
     except Exception as exc:  # noqa: BLE001 - e.g. a broken command module
