@@ -344,6 +344,17 @@ def test_parse_error_in_a_real_process_has_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_bad_configuration_in_a_real_process(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": "[tool.parlint]\nselect = [\"PAR1O1\"]\n", "a.py": CLEAN})
+    result = run_parlint("check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"parlint: error: {tmp_path / 'pyproject.toml'} [tool.parlint]: select: unknown rule code "
+        "or prefix 'PAR1O1' (did you mean PAR101?)\n"
+    )
+
+
 def test_stdin_in_a_real_process(tmp_path: Path) -> None:
     result = run_parlint(
         "check", "--select", "PAR000", "-", "--stdin-filename", "x.py", cwd=tmp_path,
