@@ -285,3 +285,67 @@ def test_lint_file_is_the_cache_seam(tmp_path: Path, fake_rules: None) -> None:
     assert lint_file(str(path), settings) == FileResult(str(path))
     path.write_text("async def f():\n    await fetch_b()\n")  # new content: a miss
     assert lint_file(str(path), settings).findings[0].message == "await of fetch_b()"
+
+
+# --- agreement with git itself -------------------------------------------------------------
+
+GIT_TREE = {
+    ".gitignore": (
+        "# comment\n*_gen.py\n!keep_gen.py\n/top_only.py\nbuild/\ndocs/**/draft_*.py\n"
+        "a/**/b/*.py\n[xy]_*.py\n!y_keep.py\ntmp?.py\nlogs\n\\#hash.py\ncache*/\n"
+    ),
+    "src/.gitignore": "local.py\n!/top_only.py\nsub/\n",
+    "top_only.py": "",
+    "src/top_only.py": "",
+    "src/local.py": "",
+    "other/local.py": "",
+    "src/sub/x.py": "",
+    "sub/x.py": "",
+    "m_gen.py": "",
+    "pkg/keep_gen.py": "",
+    "pkg/z_gen.py": "",
+    "build/b.py": "",
+    "build.py": "",
+    "docs/draft_a.py": "",
+    "docs/v1/v2/draft_b.py": "",
+    "docs/final.py": "",
+    "a/b/c.py": "",
+    "a/q/r/b/c.py": "",
+    "a/b/d/c.py": "",
+    "x_1.py": "",
+    "y_keep.py": "",
+    "z_1.py": "",
+    "tmp1.py": "",
+    "tmp12.py": "",
+    "logs/l.py": "",
+    "#hash.py": "",
+    "plain.py": "",
+    "allow/.gitignore": "*\n!*.py\n!*/\n",  # the allow-list idiom
+    "allow/a.py": "",
+    "allow/d/b.py": "",
+    "cache_dir/.gitignore": "",
+    ".gitignore_extra": "",
+    "cachex/c.py": "",
+    "deep/.gitignore": "/**/skip.py\nkeep/**\n!keep/this.py\n",
+    "deep/skip.py": "",
+    "deep/x/skip.py": "",
+    "deep/keep/this.py": "",
+    "deep/keep/that.py": "",
+}
+
+
+def test_gitignore_matching_agrees_with_git(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    tree(tmp_path, GIT_TREE)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard"],
+        cwd=tmp_path, check=True, capture_output=True, text=True,
+    ).stdout.split("\n")
+    by_git = sorted(path.strip('"') for path in listed if path.endswith(".py"))
+    ours = discover(["."], config_at(tmp_path, exclude=("unused-name",)), cwd=tmp_path)
+    assert ours == by_git
