@@ -264,6 +264,13 @@ def test_stdin_cannot_be_mixed_with_paths(project: Path) -> None:
 # --- errors --------------------------------------------------------------------------------
 
 
+def test_no_python_files_is_a_warning_not_an_error(project: Path) -> None:
+    (project / "empty").mkdir()
+    result = invoke("check", "empty")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed! (0 files checked)\n")
+    assert result.stderr == "parlint: warning: no Python files found\n"
+
+
 def test_missing_path_exits_2_naming_it(project: Path) -> None:
     result = invoke("check", "pkg", "nowhere/x.py")
     assert result.exit_code == 2

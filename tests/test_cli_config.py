@@ -59,6 +59,12 @@ def test_config_takes_the_command_line_into_account(tmp_path: Path, monkeypatch:
     assert "PAR999  off  internal-error: not matched by select" in text
 
 
+def test_config_of_a_missing_path_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("config", "nowhere")
+    assert (result.exit_code, result.stderr) == (2, "parlint: error: nowhere: no such file or directory\n")
+
+
 def test_config_error_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".parlint.yaml").write_text("selec: [PAR0]\n")

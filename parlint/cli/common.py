@@ -304,6 +304,8 @@ class Invocation:
             source = sys.stdin.read()
             return [lint_stdin(source, filename, self.settings())], 1
         files = self.files()
+        if not files:
+            click.echo("parlint: warning: no Python files found", err=True)
         jobs = self.jobs or default_jobs()
         self.log(f"checking {len(files)} file(s) with up to {jobs} job(s)")
         return lint_files(files, self.settings(self.make_cache()), jobs=jobs), len(files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -18,6 +19,8 @@ from parlint.registry import all_rules
 @common.text_or_json_option("the configuration")
 def config(path: str | None, output_format: str, **params: object) -> None:
     """Show the configuration that applies to PATH (default: the current directory)."""
+    if path is not None and not os.path.exists(path):
+        raise common.UserError(f"{path}: no such file or directory")
     invocation = common.build_invocation({**params, "paths": (path,) if path else ()})
     resolved = invocation.config
     values = resolved_values(resolved)
