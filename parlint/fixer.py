@@ -261,6 +261,10 @@ def _read_only(target: str) -> bool:
 
 def _inside(target: str, roots: Iterable[str]) -> bool:
     for root in roots:
+        # A symlinked file named on the command line is the link, not what it points to:
+        # naming `src/link.py` must not make its target outside the given paths writable.
+        if os.path.islink(root) and not os.path.isdir(root):
+            continue
         real = os.path.realpath(root)
         if target == real or target.startswith(real.rstrip(os.sep) + os.sep):
             return True
