@@ -289,7 +289,7 @@ class _FunctionAnalyser:
             # `req = self._state.http.add_role` ... `await req(...)`: judge the method.
             call = call.with_changes(func=self.aliases[call.func.value])
         kind, qualified = call_kind(call, self.imports)
-        spelled = dotted_name(call.func)
+        spelled = dotted_name(call.func) or access_path(call.func)
         receiver = None
         if isinstance(call.func, cst.Attribute):
             receiver = access_path(call.func.value)

@@ -65,7 +65,8 @@ EFFECT_VERBS = frozenset(
 STRONG_EFFECT_WORDS = frozenset(
     """execute exec command create update delete remove insert upsert save send write commit
     rollback publish post put patch set store drop truncate kill cancel register auth
-    authenticate login logout connect disconnect subscribe unsubscribe""".split()
+    authenticate login logout connect disconnect subscribe unsubscribe refresh reload setup
+    start stop close open""".split()
 )
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

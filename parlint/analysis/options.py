@@ -70,6 +70,8 @@ DEFAULT_ORDERED_CALLS: tuple[str, ...] = (
     # Guards: a check that raises must keep the calls after it from running.
     "*check*", "*validat*", "*verif*", "*ensure*", "*require*", "*assert*", "*authori*",
     "*authent*", "*permission*", "*guard*",
+    # Credentials: a token or login call stores what the calls after it use.
+    "*token*", "*Token*", "*login*", "*Login*", "*credential*", "*Credential*",
     # Iterators advance: two `anext(it)` are ordered.
     "anext", "next", "__anext__", "asend", "athrow",
     "asyncio.wait", "asyncio.wait_for", "asyncio.shield", "asyncio.gather",
