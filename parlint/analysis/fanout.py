@@ -120,6 +120,8 @@ _CONFIGURATION_WORDS = frozenset(
     subscriber subscribers watcher watchers waiter waiters signal signals plugin plugins
     job jobs template templates check checks trigger triggers subscription subscriptions
     component components module modules extension extensions endpoint endpoints
+    addon addons member members credential credentials room rooms
+    date dates day days week weeks month months year years hour hours timedelta
     """.split()
 )
 # Verbs of calls that change state somewhere (writes, deletes, state changes, set-up of
@@ -1003,29 +1005,7 @@ class _Analysis:
         """
         if depth > 4:
             return None
-        node: cst.BaseExpression = iterable
-        while True:
-            if isinstance(node, cst.Await):
-                node = node.expression
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in (
-                "enumerate", "sorted", "reversed", "list", "tuple", "set", "iter", "frozenset"
-            ) and node.args:
-                node = node.args[0].value
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in (
-                "zip", "filter"
-            ) and node.args:
-                node = node.args[-1 if node.func.value == "filter" else 0].value
-            elif (
-                isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in ("items", "values", "keys", "copy")
-                and not node.args
-            ):
-                node = node.func.value
-            elif isinstance(node, cst.BooleanOperation):
-                node = node.left
-            else:
-                break
+        node = _unwrap_iterable(iterable)
         if isinstance(node, cst.Name) and facts is not None:
             value = self._last_assignment(node.value, site, facts)
             if isinstance(value, cst.Call) and _last_name(value.func) == "defaultdict":
@@ -1056,6 +1036,16 @@ class _Analysis:
                     )
                 return self._sized_by_configuration(value, site, facts, depth + 1)
         return None
+
+    def _is_star_parameter(self, iterable: cst.BaseExpression, site: _Site) -> bool:
+        base = _unwrap_iterable(iterable)
+        function = _enclosing_function(site.stack)
+        star = function.params.star_arg if function is not None else None
+        return (
+            isinstance(base, cst.Name)
+            and isinstance(star, cst.Param)
+            and star.name.value == base.value
+        )
 
     def _loop_binding(self, name: str, site: _Site, facts: _FunctionFacts) -> cst.For | None:
         """The `for` loop (in this function, before the site) whose target binds `name`."""
@@ -1172,6 +1162,15 @@ class _Analysis:
         if isinstance(element, cst.Call) and isinstance(element.func, cst.Name):
             if element.func.value in width.targets:
                 return "each item is itself called: a dispatch to registered callables"
+            function = _enclosing_function(site.stack)
+            if function is not None and element.func.value in set(_params(function)):
+                return "a generic helper: the caller supplies the work and the items"
+            if width.node is not None and self._is_star_parameter(width.node, site):
+                if element.func.value == "partial" or any(
+                    isinstance(_enclosing_scope(stack), cst.FunctionDef)
+                    for _, stack in self.collector.functions.get(element.func.value, ())
+                ):
+                    return "a generic helper over its *args: the callers choose the width"
         for node in site.stack:
             if isinstance(node, cst.FunctionDef) and self._facts(node).creates_limiter:
                 return "the enclosing function creates a limiter"
@@ -1235,6 +1234,8 @@ class _Analysis:
                 _IN_PROCESS.search(dotted_name(c.func) or "") for c in awaited
             ):
                 return f"`{function.name.value}` only dispatches in-process"
+            if awaited and all(_CHEAP_VERBS.match(_last_name(c.func)) for c in awaited):
+                return f"`{function.name.value}` only waits or cleans up"
             for inner in _calls_awaited(function, facts):
                 reason = self._work_bound(inner, site, depth + 1)
                 if reason is not None and "holds a limiter" in reason:
@@ -1739,6 +1740,31 @@ def _call_verbs(call: cst.Call) -> set[str]:
                     if _COMMAND_WORD.match(word):
                         verbs.add("update")
     return verbs
+
+
+_PASS_THROUGH = ("enumerate", "sorted", "reversed", "list", "tuple", "set", "iter", "frozenset")
+
+
+def _unwrap_iterable(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The collection under `enumerate(...)`, `zip(x, ...)`, `d.items()`, `await ...`, `x or []`."""
+    while True:
+        if isinstance(node, cst.Await):
+            node = node.expression
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args and (
+            node.func.value in _PASS_THROUGH or node.func.value in ("zip", "filter")
+        ):
+            node = node.args[-1 if node.func.value == "filter" else 0].value
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in ("items", "values", "keys", "copy")
+            and not node.args
+        ):
+            node = node.func.value
+        elif isinstance(node, cst.BooleanOperation):
+            node = node.left
+        else:
+            return node
 
 
 def _starts_work(element: cst.BaseExpression) -> bool:
