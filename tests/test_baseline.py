@@ -156,6 +156,9 @@ def test_a_missing_baseline_file_is_an_error(tmp_path) -> None:
 # --- `parlint check --write-baseline / --baseline`, end to end ----------------------------------
 
 LEGACY = """\
+from app.api import fetch_events, fetch_history, fetch_orders, fetch_profile, fetch_stats, fetch_user
+
+
 async def load(uid):
     a = await fetch_user(uid)
     b = await fetch_orders(uid)
@@ -210,7 +213,7 @@ def test_cli_baseline_reports_only_new_findings_and_stale_entries(tmp_path: Path
     later = parlint(pkg, "--baseline", "../parlint-baseline.json", "app.py")
     assert later.returncode == 1
     reported = [line for line in later.stdout.splitlines() if " PAR101 " in line]
-    assert [line.split(" PAR101 ")[0] for line in reported] == ["app.py:16:5:"]
+    assert [line.split(" PAR101 ")[0] for line in reported] == ["app.py:19:5:"]
     assert "stale baseline entry: pkg/app.py: PAR101 in report" in later.stderr
     assert "stale baseline entry: pkg/app.py: PAR101 in load" not in later.stderr
 
