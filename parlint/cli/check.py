@@ -19,7 +19,7 @@ from parlint.output import (
 from parlint.runner import sorted_findings
 
 
-@click.command()
+@click.command(short_help="Lint files and report the findings.")
 @common.lint_options
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")

@@ -12,7 +12,7 @@ from parlint.config import resolved_values, rule_states
 from parlint.registry import all_rules
 
 
-@click.command()
+@click.command(short_help="Show the resolved configuration and why each rule is on or off.")
 @click.argument("path", required=False)
 @common.selection_options
 @common.config_options

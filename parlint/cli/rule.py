@@ -49,7 +49,7 @@ def rule_json(rule: type[Rule]) -> dict[str, Any]:
     }
 
 
-@click.command()
+@click.command(short_help="Show a rule's documentation.")
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="Every rule.")
 @common.text_or_json_option("the documentation (text is markdown)")
