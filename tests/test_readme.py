@@ -54,6 +54,18 @@ def test_before_and_after_example_is_what_parlint_really_does() -> None:
     assert fix_source(before, "dashboard.py", Config()).fixed == after
 
 
+def test_configuration_examples_are_valid(tmp_path: Path) -> None:
+    from parlint.config import load_config
+
+    toml = _block_after("## Configuration", "toml")
+    yaml = _block_after("## Configuration", "yaml")
+    (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
+    config = load_config([str(tmp_path)], cwd=tmp_path)
+    assert config.max_concurrency == 10 and config.per_file_ignores == (("tests/*", ("PAR1",)),)
+    (tmp_path / ".parlint.yaml").write_text(yaml, encoding="utf-8")
+    assert load_config([str(tmp_path)], cwd=tmp_path).select == ("ALL",)
+
+
 def test_readme_gives_the_two_setup_commands() -> None:
     assert f"```bash\n{INSTALL_AND_CHECK}\n```" in README
     assert f"```bash\n{INSTALL_AND_TEST}\n```" in README
