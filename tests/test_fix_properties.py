@@ -1,10 +1,11 @@
 """Property: for generated blocks of awaits over random dependency graphs, `fix --unsafe-fixes`
 keeps every result and every dependency's order, and holds the concurrency bound.
 
-Each generated statement is `vK = await get_value("vK", <deps>)` (or a bare
-`await get_value(...)`), where <deps> are earlier values: K must start after each of them ended.
+Each generated statement is `vK = await client.get_value("vK", <deps>)` (or a bare
+`await client.get_value(...)`), where <deps> are earlier values: K must start after each of them ended.
 The block is fixed by the real PAR101/PAR102 and by the test drivers of the builders, then both
-versions are run over an instrumented `get_value`.
+versions are run over an instrumented client (PAR101 groups calls of known shape only: a
+method of a parameter, not an unknown bare callable).
 """
 
 from __future__ import annotations
@@ -29,21 +30,21 @@ BOUND = 3
 
 @st.composite
 def blocks(draw) -> tuple[str, dict[str, list[str]]]:
-    """Source of `async def block(get_value)` and its dependency graph (name -> its inputs)."""
+    """Source of `async def block(client)` and its dependency graph (name -> its inputs)."""
     size = draw(st.integers(min_value=2, max_value=7))
     values: list[str] = []
     graph: dict[str, list[str]] = {}
-    lines = ["async def block(get_value):"]
+    lines = ["async def block(client):"]
     for index in range(size):
         name = f"v{index}"
         deps = draw(st.lists(st.sampled_from(values), unique=True, max_size=2)) if values else []
         args = ", ".join([repr(name), *deps])
         graph[name] = deps
         if draw(st.booleans()) or index == size - 1:
-            lines.append(f"    {name} = await get_value({args})")
+            lines.append(f"    {name} = await client.get_value({args})")
             values.append(name)
         else:
-            lines.append(f"    await get_value({args})")
+            lines.append(f"    await client.get_value({args})")
     lines.append(f"    return [{', '.join(values)}]")
     return "\n".join(lines) + "\n", graph
 
@@ -64,7 +65,12 @@ def run(source: str):
         calls[name] = (start, loop.time())
         return f"{name}<{','.join(inputs)}>"
 
-    result = asyncio.run(namespace["block"](get_value))
+    class Client:
+        pass
+
+    client = Client()
+    client.get_value = get_value  # type: ignore[attr-defined]
+    result = asyncio.run(namespace["block"](client))
     return result, calls, state["peak"]
 
 
@@ -114,11 +120,11 @@ def test_the_generated_shape_is_one_the_rules_rewrite(which: str) -> None:
         pytest.skip("PAR101 not available")
     classes = list(DRIVERS) if which == "drivers" else [rules["PAR101"]]
     source = (
-        "async def block(get_value):\n"
-        "    v0 = await get_value('v0')\n"
-        "    await get_value('v1')\n"
-        "    v2 = await get_value('v2', v0)\n"
-        "    v3 = await get_value('v3')\n"
+        "async def block(client):\n"
+        "    v0 = await client.get_value('v0')\n"
+        "    await client.get_value('v1')\n"
+        "    v2 = await client.get_value('v2', v0)\n"
+        "    v3 = await client.get_value('v3')\n"
         "    return [v0, v2, v3]\n"
     )
     result = fix_source(source, "block.py", CONFIG, unsafe=True, rule_classes=classes)
