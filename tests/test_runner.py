@@ -246,7 +246,19 @@ def test_par000_can_be_ignored(tmp_path: Path) -> None:
     assert result.findings == ()
 
 
-def test_pool_and_in_process_give_the_same_results(tmp_path: Path, fake_rules: None) -> None:
+def test_pool_and_in_process_give_the_same_results(
+    tmp_path: Path, fake_rules: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import parlint.runner as runner
+
+    pools = []
+
+    class RecordingPool(runner.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", RecordingPool)
     files = []
     for i in range(POOL_THRESHOLD + 4):
         path = tmp_path / f"m{i:02}.py"
@@ -254,7 +266,11 @@ def test_pool_and_in_process_give_the_same_results(tmp_path: Path, fake_rules: N
         files.append(str(path))
     settings = LintSettings(build_config({"select": ("ALL",)}))
     in_process = lint_files(files, settings, jobs=1)
+    assert pools == []  # -j 1: in-process
     pooled = lint_files(files, settings, jobs=2)
+    assert pools == [2]
+    assert lint_files(files[: POOL_THRESHOLD - 1], settings, jobs=2) == in_process[: POOL_THRESHOLD - 1]
+    assert pools == [2]  # a small batch stays in-process
     assert pooled == in_process
     assert [r.path for r in pooled] == files
     assert {f.code for r in pooled for f in r.findings} == {"PAR000", "PAR990"}
