@@ -58,6 +58,11 @@ INTENT = re.compile(
     r"\bbulk\b|keep.?alive|one request",
     re.IGNORECASE,
 )
+DOCSTRING_INTENT = re.compile(
+    r"one (at a time|by one)|sequential|serially|\bin order\b|order matters|one request|"
+    r"(not|never|cannot|can't) (be )?(run |done |sent )?(concurrently|in parallel)",
+    re.IGNORECASE,
+)
 _EMPTY_MODULE = cst.Module(body=[])
 # Names of application/context objects (what a lookup of process-wide state takes).
 CONTEXT_NAMES = frozenset(
@@ -439,13 +444,15 @@ class _FunctionAnalyser:
 
     def _intent(self, statements: Sequence[cst.CSTNode]) -> Reason | None:
         """A comment among `statements` (or the docstring) saying the order is intended."""
-        texts = [self.fn.get_docstring(clean=False) or ""]
+        # A docstring describes the whole function: only explicit words about order count.
+        match = DOCSTRING_INTENT.search(self.fn.get_docstring(clean=False) or "")
+        if match:
+            return Reason("intent", match.group(0))
         for stmt in statements:
-            texts.extend(_comments(stmt))
-        for text in texts:
-            match = INTENT.search(text)
-            if match:
-                return Reason("intent", match.group(0))
+            for text in _comments(stmt):
+                match = INTENT.search(text)
+                if match:
+                    return Reason("intent", match.group(0))
         return None
 
     def _critical_section(self, stmt: cst.With) -> Reason | None:
