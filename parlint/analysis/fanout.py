@@ -120,7 +120,10 @@ _CONFIGURATION_WORDS = frozenset(
     subscriber subscribers watcher watchers waiter waiters signal signals plugin plugins
     job jobs template templates check checks trigger triggers subscription subscriptions
     component components module modules extension extensions endpoint endpoints
-    addon addons member members credential credentials room rooms
+    addon addons member members credential credentials room rooms capability capabilities
+    sensor sensors camera cameras light lights vehicle vehicles charger chargers player players
+    speaker speakers gateway gateways bridge bridges hub hubs controller controllers
+    thermostat thermostats printer printers entity entities
     date dates day days week weeks month months year years hour hours timedelta
     """.split()
 )
@@ -130,8 +133,7 @@ _SIDE_EFFECT_WORDS = frozenset(
     """
     delete del remove update set put post patch create add insert write save publish
     enable disable turn toggle reproduce apply commit upload move rename assign initialise
-    initialize init register unregister store push mark clear restart listener receiver
-    notify lock unlock arm disarm activate deactivate install uninstall grant revoke
+    initialize init register unregister store push mark clear restart notify lock unlock arm disarm activate deactivate install uninstall grant revoke
     transfer pay
     """.split()
 )
@@ -1730,7 +1732,11 @@ _COMMAND_WORD = re.compile(r"^(set|del|add|incr|decr|push|expire|rem|flush|publi
 
 def _call_verbs(call: cst.Call) -> set[str]:
     """The verbs of a call and of the calls in its arguments; command words of its strings."""
-    verbs = {_verb(_last_name(call.func))}
+    name = _last_name(call.func)
+    if name in _EXECUTOR_CALLS:  # the verb is the offloaded function's
+        refs = [a.value for a in _positional(call) if isinstance(a.value, (cst.Name, cst.Attribute))]
+        return {_verb(_last_name(refs[0]))} if refs else set()
+    verbs = {_verb(name)}
     for arg in call.args:
         for node in _walk(arg.value, into_scopes=True):
             if isinstance(node, cst.Call):
