@@ -1360,7 +1360,7 @@ class _Analysis:
         if _call_verbs(element) & _SIDE_EFFECT_WORDS:
             return True
         for function in self._callees(element, site):
-            verbs = {_verb(function.name.value)}
+            verbs = {_name_verb(function.name.value)}
             for call in _calls_awaited(function, self._facts(function)):
                 verbs |= _call_verbs(call)
             if verbs & _SIDE_EFFECT_WORDS:
@@ -1730,17 +1730,28 @@ def _verb(name: str) -> str:
 _COMMAND_WORD = re.compile(r"^(set|del|add|incr|decr|push|expire|rem|flush|publish|insert|update|delete)", re.I)
 
 
+def _name_verb(name: str) -> str:
+    """The verb of a function name; creating or registering platforms, types, handlers...
+    wires code together in process ("wire"): no state changes elsewhere."""
+    verb = _verb(name)
+    if verb in ("create", "register", "add"):
+        nouns = {w.lower() for w in _CAMEL.findall(name)}
+        if nouns & _CONFIGURATION_WORDS:
+            return "wire"
+    return verb
+
+
 def _call_verbs(call: cst.Call) -> set[str]:
     """The verbs of a call and of the calls in its arguments; command words of its strings."""
     name = _last_name(call.func)
     if name in _EXECUTOR_CALLS:  # the verb is the offloaded function's
         refs = [a.value for a in _positional(call) if isinstance(a.value, (cst.Name, cst.Attribute))]
         return {_verb(_last_name(refs[0]))} if refs else set()
-    verbs = {_verb(name)}
+    verbs = {_name_verb(name)}
     for arg in call.args:
         for node in _walk(arg.value, into_scopes=True):
             if isinstance(node, cst.Call):
-                verbs.add(_verb(_last_name(node.func)))
+                verbs.add(_name_verb(_last_name(node.func)))
             elif isinstance(node, cst.SimpleString):
                 for word in re.split(r"[^A-Za-z]+", node.value.strip("\"'")):
                     if _COMMAND_WORD.match(word):
