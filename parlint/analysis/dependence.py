@@ -107,6 +107,7 @@ class Reason:
             "section": f"inside the critical section of {self.detail}{at}",
             "intent": f"a comment says the order is intended (\"{self.detail}\")",
             "context-lookups": f"lookups of process-wide state (`{self.detail}`), usually cached",
+            "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
@@ -425,21 +426,25 @@ class _FunctionAnalyser:
         """Functions that take nothing but the application object (`await get_info(hass)`,
         `await self._instance_id()`) look up process-wide state, usually cached: there is no
         latency worth overlapping."""
+        return self._lookups([n.site for n in members if n.site is not None], len(members))
+
+    def _lookups(self, sites: Sequence[AwaitSite], expected: int) -> Reason | None:
         context = None
-        for node in members:
-            site = node.site
-            if site is None or site.call is None:
+        if len(sites) != expected or not sites:
+            return None
+        for site in sites:
+            if site.call is None:
                 return None
             if site.receiver is not None and site.receiver != self.self_name:
                 return None
             args = site.call.args
-            if len(args) > 1:
-                return None
             if args:
                 name = receiver_name(access_path(args[0].value)) or ""
                 if args[0].keyword is not None or name not in CONTEXT_NAMES:
                     return None
                 context = name
+            elif site.receiver is None:
+                return None
         return Reason("context-lookups", context or "no arguments")
 
     def _intent(self, statements: Sequence[cst.CSTNode]) -> Reason | None:
@@ -492,6 +497,11 @@ class _FunctionAnalyser:
             if arbitrary:
                 site.barrier = arbitrary[0]
                 return None, arbitrary[0]
+            if site.kind is not CallKind.READ_ONLY:
+                # Only GET-like calls move: a call whose name says neither "read" nor "write"
+                # (`pair_sensor`, `request_call`) hides its effects as often as not.
+                site.barrier = Reason("unclear", site.label, line)
+                return None, site.barrier
             if exits and not (is_return and len(exits) == 1):
                 e = exits[0]
                 return None, Reason("early-exit", e.kind, self.line(e.node) or line)
@@ -670,6 +680,10 @@ class _FunctionAnalyser:
         derived = self._derived(body, targets)
         reasons += self._site_reasons(sites, derived)
         reasons += self._callable_reasons(sites)
+        reasons += self._unclear_reasons(sites)
+        lookups = self._lookups(sites, len(sites))
+        if lookups is not None:
+            reasons.append(lookups)
         effect_writes: set[str] = set()
         for site in sites:
             effect_writes |= site.effect_writes
@@ -747,6 +761,10 @@ class _FunctionAnalyser:
         reasons = []
         for site in sites:
             call = site.call
+            if call is not None and not isinstance(call.func, (cst.Name, cst.Attribute)):
+                # `await getattr(self, name)(...)`, `await handlers[kind](...)`
+                reasons.append(Reason("callable", site.label, self.line(site.node)))
+                continue
             if call is None or not isinstance(call.func, cst.Name):
                 continue
             name = call.func.value
@@ -754,6 +772,14 @@ class _FunctionAnalyser:
                 continue
             reasons.append(Reason("callable", name, self.line(site.node)))
         return reasons
+
+    def _unclear_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
+        """Only GET-like calls are run concurrently (see `classify`)."""
+        return [
+            Reason("unclear", site.label, self.line(site.node))
+            for site in sites
+            if site.barrier is None and site.kind is not CallKind.READ_ONLY
+        ]
 
     def _derived(self, body: Sequence[cst.CSTNode], targets: set[str]) -> set[str]:
         """Names that hold per-item values: the targets and what is computed from them."""
@@ -835,6 +861,10 @@ class _FunctionAnalyser:
         sites = tuple(self.make_site(a, statement) for a in awaits)
         reasons = self._site_reasons(sites, targets)
         reasons += self._callable_reasons(sites)
+        reasons += self._unclear_reasons(sites)
+        lookups = self._lookups(sites, len(sites))
+        if lookups is not None:
+            reasons.append(lookups)
         reasons += self._loop_exits(inner)
         if any(isinstance(n, cst.NamedExpr) for n in _walk_expr(comp)):
             reasons.append(Reason("loop-carried", "assignment expression", self.line(comp)))

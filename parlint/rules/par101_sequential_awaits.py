@@ -64,8 +64,9 @@ class SequentialAwaits(Rule):
     module's own functions touch), they do not go through the same serial resource (a database
     connection, session, transaction, cursor, websocket, stream, file, lock or queue), neither
     is an ordered operation (sleep, lock, send/recv, write/drain, begin/commit, connect/login,
-    start/stop...), neither has side effects (create, update, delete, send...), and no early
-    exit, `if`, `try` or `with` boundary lies between them.
+    token, check/validate, start/stop...), both are GET-like by name (get, fetch, read, load,
+    list, query...: a call with side effects or of unclear effect keeps its place), and no
+    early exit, `if`, `try` or `with` boundary lies between them.
 
     ## Why is this bad?
     Each await waits for the previous one to finish although it could have started at once:
@@ -90,11 +91,10 @@ class SequentialAwaits(Rule):
     With trio or anyio, start the calls in a nursery / task group.
 
     ## Fix safety
-    The fix is safe when every grouped call is read-only by name (get, fetch, read, load,
-    list, query...): reordering reads of independent data cannot change the result. Otherwise
-    it is unsafe: if one call fails, the others have still run. trio/anyio groups that assign
-    results get a display-only suggestion. No fix when statements feeding the group would have
-    to move first.
+    Only read-only (GET-like) calls are grouped, so the fix is safe: reading independent data
+    concurrently cannot change the result, and a failure still propagates from the gather.
+    trio/anyio groups that assign results get a display-only suggestion. No fix when
+    statements feeding the group would have to move first.
 
     ## Options
     The analysis options: `serial-receivers`, `concurrent-safe-receivers`, `ordered-calls` (and
@@ -105,8 +105,11 @@ class SequentialAwaits(Rule):
     awaits on purpose. A comment or docstring that mentions the order, concurrency, a rate
     limit or gathering near the awaits also silences the finding (the author has decided).
     The analysis sees one module: a call into another module is judged by its name and
-    receiver. Calls with unclear names (neither read-only nor effectful by name) may be grouped
-    when nothing else ties them together; mark such a line with `# noqa: PAR101`.
+    receiver, so reads from one small device that serves one request at a time look like
+    reads from a cloud API; mark such a line with `# noqa: PAR101` or add the receiver to
+    `extend-serial-receivers`. Calls of unclear effect are never grouped (missed findings).
+    Lookups that take only the application object (`await get_info(app)`) are skipped as
+    process-wide, cached state.
     """
 
     code = "PAR101"

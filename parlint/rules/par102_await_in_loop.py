@@ -69,7 +69,7 @@ class AwaitInLoop(Rule):
     iteration is read in a later one (collecting per-item results into a list or dict is
     fine; running totals are not), no `break`/`return`/`raise` ends the loop early, no
     pacing, ordered or serial-resource call is made (sleep, locks, queues, send/recv, a shared
-    connection, session or cursor), no call has side effects by its name, the loop does not
+    connection, session or cursor), every awaited call is GET-like by name, the loop does not
     change its own iterable, and the awaited calls depend on the item (a loop that repeats the
     same call is a retry or a poll). `while` loops (polling, retries, pagination) and
     `async for` bodies (streaming) are never reported.
@@ -102,8 +102,8 @@ class AwaitInLoop(Rule):
     `CapacityLimiter`.
 
     ## Fix safety
-    Safe when every awaited call is read-only by name; otherwise unsafe (when an item fails,
-    later items may already have run). trio/anyio loops get no automatic fix.
+    Safe: only loops of read-only (GET-like) calls are reported, and a failure still
+    propagates. trio/anyio loops get no automatic fix.
 
     ## Options
     `max-concurrency` bounds the rewrite; `fix-style` chooses its form. The analysis options

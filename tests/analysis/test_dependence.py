@@ -94,11 +94,11 @@ def test_global_written_by_one_call_and_read_by_the_next():
             STATE = {}
             async def load():
                 STATE["x"] = await fetch_x()
-            async def use():
+            async def get_value():
                 return await lookup(STATE["x"])
             async def f():
                 await load()
-                await use()
+                await get_value()
             """
         )
     )
