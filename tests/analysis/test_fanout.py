@@ -289,3 +289,72 @@ def test_a_five_hundred_line_function_is_analysed_quickly() -> None:
     found = facts("\n".join(lines) + "\n")
     assert len(found.fan_outs) == 250
     assert time.perf_counter() - start < 5.0
+
+
+def test_generic_helpers_leave_the_width_to_their_callers() -> None:
+    caller_supplied = """
+        async def run_each(tg, func, items):
+            for item in items:
+                tg.start_soon(func, item)
+    """
+    assert unbounded(caller_supplied) == []
+    star_args = """
+        import asyncio
+
+        async def race(*events):
+            async def jockey(event):
+                await event.wait()
+
+            await asyncio.gather(*[jockey(e) for e in events])
+    """
+    assert unbounded(star_args) == []
+    specific = "import asyncio\nasync def delete(client, *keys):\n    await asyncio.gather(*[client.delete(k) for k in keys])\n"
+    assert unbounded(specific) == ["keys"]
+
+
+def test_configuration_sized_sources_are_followed_through_locals_and_loops() -> None:
+    via_local = """
+        import asyncio
+
+        async def f(cluster):
+            brokers = cluster.list_brokers()
+            await asyncio.gather(*[b.describe() for b in brokers])
+    """
+    assert unbounded(via_local) == []
+    via_loop = """
+        import asyncio
+
+        async def f(self):
+            for kind, queries in self._queries.items():
+                tasks = [q.run() for q in queries]
+                await asyncio.gather(*tasks)
+    """
+    assert unbounded(via_loop) == []
+    grouped = """
+        import asyncio
+        from collections import defaultdict
+
+        async def f(changes):
+            by_kind = defaultdict(list)
+            for c in changes:
+                by_kind[c.kind].append(c)
+            await asyncio.gather(*[apply(kind, cs) for kind, cs in by_kind.items()])
+    """
+    assert unbounded(grouped) == []
+
+
+@pytest.mark.parametrize(
+    ("calls", "reported"),
+    [
+        ("api.get_user(a), api.list_orders(a)", False),
+        ("api.delete_user(a), api.remove_orders(a)", True),
+        ("api.request(EnableRequest.create(a)), api.request(DisableRequest.create(b))", True),
+        ("redis.execute_command('DEL', a), redis.execute_command('DEL', b)", True),
+        ("loop.run_in_executor(None, read_file, a), loop.run_in_executor(None, read_file, b)", False),
+        ("create_platform_type(a), create_platform_type(b)", False),
+    ],
+    ids=["reads", "deletes", "nested-create", "command-string", "executor-read", "wiring"],
+)
+def test_par301_needs_calls_that_change_state(calls: str, reported: bool) -> None:
+    source = f"import asyncio\nasync def f(api, redis, loop, a, b):\n    await asyncio.gather({calls})\n"
+    assert (handled(source) == [None]) is reported
