@@ -83,10 +83,13 @@ class UnboundedFanOut(Rule):
     Not flagged, by design: a literal list or tuple of calls (see PAR202); `range(N)` with a
     small constant; module constants (literal displays, UPPER_CASE names) and enum classes;
     collections an object holds (`self.nodes`, `cls.registry`: its configuration or
-    registrations); collections named for things a deployment has a few of (brokers, nodes,
-    hosts, shards, platforms, config entries, devices, accounts, listeners, callbacks...), also
-    when reached through a local variable or a loop over them; one item per group of a
-    `defaultdict`; items that are themselves called (dispatch to registered callables);
+    registrations); collections named for things a deployment, a catalogue or a calendar has
+    a few of (brokers, nodes, hosts, shards, platforms, config entries, devices, entities,
+    accounts, listeners, callbacks, days...), also when reached through a local variable or a
+    loop over them; one item per group of a `defaultdict`; items that are themselves called
+    (dispatch to registered callables); generic helpers (the caller supplies the work
+    function, or the items come in as `*args` to a closure worker): their callers choose the
+    width;
     in-memory work (`build_*`, `parse_*`, `render_*`), async file I/O (it runs in the
     thread pool's limiter); loops that acquire a slot before each task; workers that hold a
     semaphore, limiter, lock or pool slot when the worker is visible in the same module (up to
@@ -100,7 +103,9 @@ class UnboundedFanOut(Rule):
     `# noqa: PAR201` (and say why in the comment).
 
     A bound applied by an imported wrapper with an ordinary name, or by a limiter held by the
-    caller, is not visible: configure `fan-out-bounding-helpers` or suppress.
+    caller, is not visible: configure `fan-out-bounding-helpers` or suppress. The
+    configuration-sized names are a heuristic: a collection of "devices" that really holds
+    thousands is missed (name it in review, or bound it anyway).
     """
 
     code = "PAR201"

@@ -21,8 +21,9 @@ class GatherWithoutErrorHandling(Rule):
     nothing visible handles: it is not inside a `try` with an `except` in the same function
     (an `except` that only re-raises does not count), and the awaitables do real work that
     changes state: writes, deletes, updates, notifications, set-up of lasting work (judged by
-    the verbs of the calls, `remove_item`, `update_state`, `async_initialise_vehicle`, and one
-    call deep into same-module coroutines).
+    the verbs of the calls, `remove_item`, `update_state`, `async_initialise_vehicle`, of the
+    calls in their arguments, of command strings such as `"DEL"`, and one call deep into
+    same-module coroutines; an executor offload takes its function's verb).
 
     ## Why is this bad?
     When one awaitable fails, `gather` raises at once, but the others keep running,
@@ -66,7 +67,10 @@ class GatherWithoutErrorHandling(Rule):
 
     ## Known problems
     Not flagged: reads (`get_*`, `fetch_*`, `read_*`, `count_*`...): the first error simply
-    propagates and nothing is left half done; a gather of one awaitable; gathers inside a `try` whose `except` does more
+    propagates and nothing is left half done; creating or registering platforms, types or
+    handlers (in-process wiring); calls whose verb says nothing (`handle_*`, `process_*`,
+    callbacks): without evidence of a side effect parlint stays quiet; a gather of one
+    awaitable; gathers inside a `try` whose `except` does more
     than re-raise, or inside `contextlib.suppress`, or in a `try` whose `finally` cancels the
     tasks (a library's own TaskGroup-like helper); shutdown drains (tasks cancelled earlier
     in the function, then gathered); gathers of event waits and sleeps; gathers whose
