@@ -326,7 +326,7 @@ def run_rules(
     positions = _positions(wrapper) if reports else {}
     for rule, report in reports:
         try:
-            findings.append(to_finding(rule, report, path, module, positions))
+            findings.append(to_finding(rule, report, path, module, positions, source))
         except Exception as exc:  # noqa: BLE001 - building the fix failed: report, keep going
             rule.crash, rule.crash_traceback = exc, traceback.format_exc()
     for rule in rules:
@@ -418,7 +418,12 @@ def _positions(wrapper: MetadataWrapper) -> dict:
 
 
 def to_finding(
-    rule: Rule, report: Report, path: str, module: cst.Module, positions: dict
+    rule: Rule,
+    report: Report,
+    path: str,
+    module: cst.Module,
+    positions: dict,
+    source: str | None = None,
 ) -> Finding:
     code_range = positions.get(report.node)
     if code_range is None:
@@ -428,7 +433,9 @@ def to_finding(
             Position(code_range.start.line, code_range.start.column),
             Position(code_range.end.line, code_range.end.column),
         )
-    fix = spec_to_fix(module, report.fix) if report.fix is not None else None
+    fix = (
+        spec_to_fix(module, report.fix, positions, source) if report.fix is not None else None
+    )
     return Finding(rule.code, rule.name, report.message, path, span, fix)
 
 
@@ -436,13 +443,45 @@ def to_finding(
 
 
 class _Replacer(cst.CSTTransformer):
-    """Apply `Replacement`s by node identity, including runs of sibling statements."""
+    """Apply `Replacement`s by node identity, including runs of sibling statements.
 
-    def __init__(self, replacements: Sequence[Replacement]) -> None:
+    With the module's positions, subtrees whose code lies wholly outside every replaced node
+    are not entered: a transformer rebuilds every node it visits, and a fix touches a few
+    statements of a file that may hold thousands (the result is the same module).
+    """
+
+    def __init__(
+        self, replacements: Sequence[Replacement], positions: Mapping | None = None
+    ) -> None:
         super().__init__()
         self.single = {id(r.old): r for r in replacements if r.last is None}
         self.runs = {id(r.old): r for r in replacements if r.last is not None}
         self.done: set[int] = set()
+        self.positions = positions
+        self.targets: list[tuple[tuple[int, int], tuple[int, int]]] | None = None
+        if positions:
+            targets = []
+            for r in replacements:
+                for node in (r.old, r.last):
+                    if node is None:
+                        continue
+                    where = positions.get(node)
+                    if where is None:  # unknown extent: visit everything
+                        return
+                    targets.append(((where.start.line, where.start.column),
+                                    (where.end.line, where.end.column)))
+            self.targets = targets
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.targets is None or self.positions is None:
+            return True
+        where = self.positions.get(node)
+        if where is None:
+            return True
+        start = (where.start.line, where.start.column)
+        end = (where.end.line, where.end.column)
+        # Enter unless disjoint from every target (touching counts as overlapping).
+        return any(not (end < t_start or start > t_end) for t_start, t_end in self.targets)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         if self.runs:
@@ -479,14 +518,68 @@ class _Replacer(cst.CSTTransformer):
         return updated.with_changes(body=new_body) if changed else updated
 
 
-def replaced_code(module: cst.Module, replacements: Sequence[Replacement]) -> str:
-    replacer = _Replacer(replacements)
+def replaced_code(
+    module: cst.Module, replacements: Sequence[Replacement], positions: Mapping | None = None
+) -> str:
+    return replaced_module(module, replacements, positions).code
+
+
+def replaced_module(
+    module: cst.Module, replacements: Sequence[Replacement], positions: Mapping | None = None
+) -> cst.Module:
+    replacer = _Replacer(replacements, positions)
     new_module = module.visit(replacer)
     missing = len(replacements) - len(replacer.done)
     if missing:
         raise ValueError(f"{missing} replacement(s) did not find their node")
     assert isinstance(new_module, cst.Module)
-    return new_module.code
+    return new_module
+
+
+# Above this many lines, a fix's edits are computed on the one top-level statement it changes
+# rather than on two renderings of the whole module (libcst's codegen costs ~40 us a line).
+LOCAL_EDITS_MIN_LINES = 2000
+
+
+def _same_nodes(old: Sequence[cst.CSTNode], new: Sequence[cst.CSTNode]) -> bool:
+    return len(old) == len(new) and all(a is b or a.deep_equals(b) for a, b in zip(old, new))
+
+
+def _local_edits(
+    module: cst.Module, new_module: cst.Module, source: str
+) -> tuple[Edit, ...] | None:
+    """The edits of a fix that changes one top-level statement, computed on that statement's
+    text alone; None when that does not apply (the caller then diffs whole modules)."""
+    if not (
+        _same_nodes(module.header, new_module.header)
+        and _same_nodes(module.footer, new_module.footer)
+        and len(module.body) == len(new_module.body)
+    ):
+        return None
+    changed = [
+        (old, new)
+        for old, new in zip(module.body, new_module.body)
+        if old is not new and not old.deep_equals(new)
+    ]
+    if len(changed) != 1:
+        return None
+    old_text = module.code_for_node(changed[0][0])
+    new_text = module.code_for_node(changed[0][1])
+    start = source.find(old_text)
+    if start < 0 or source.find(old_text, start + 1) >= 0:
+        return None  # not found, or not unique: its place in the file is not certain
+    if start and source[start - 1] not in "\r\n":
+        return None
+    shift = len(split_lines(source[:start], keepends=True))
+    return tuple(
+        Edit(
+            Span(
+                Position(edit.span.start.line + shift, 0), Position(edit.span.end.line + shift, 0)
+            ),
+            edit.content,
+        )
+        for edit in text_edits(old_text, new_text)
+    )
 
 
 def text_edits(old: str, new: str) -> tuple[Edit, ...]:
@@ -504,10 +597,24 @@ def text_edits(old: str, new: str) -> tuple[Edit, ...]:
     return tuple(edits)
 
 
-def spec_to_fix(module: cst.Module, spec: FixSpec) -> Fix:
-    edits: tuple[Edit, ...] = ()
+def spec_to_fix(
+    module: cst.Module,
+    spec: FixSpec,
+    positions: Mapping | None = None,
+    source: str | None = None,
+) -> Fix:
+    """The fix as text edits. `positions` (the module's PositionProvider map) and `source` (the
+    text `module` was parsed from, so equal to `module.code`) only make it faster."""
+    edits: tuple[Edit, ...] | None = None
     if spec.replacements:
-        edits = text_edits(module.code, replaced_code(module, spec.replacements))
+        new_module = replaced_module(module, spec.replacements, positions)
+        if source is not None and source.count("\n") >= LOCAL_EDITS_MIN_LINES:
+            edits = _local_edits(module, new_module, source)
+        if edits is None:
+            old = source if source is not None else module.code
+            edits = text_edits(old, new_module.code)
+    else:
+        edits = ()
     return Fix(spec.message, spec.safety, edits, tuple(spec.imports))
 
 

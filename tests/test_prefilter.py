@@ -311,3 +311,37 @@ def test_a_fixture_gives_the_same_findings_with_the_statement_walk_and_libcsts(
     fast = lint_source(source, name, config).findings
     monkeypatch.setattr(engine, "STATEMENT_LEVEL_VISITS", frozenset())
     assert lint_source(source, name, config).findings == fast
+
+
+# --- fixes in big files: the same edits without rendering the whole module twice --------------
+
+
+def _big_module() -> str:
+    """Over LOCAL_EDITS_MIN_LINES lines: many classes, fixable awaits in a few of them, one of
+    them in a statement whose text appears twice (then the whole-module diff must be used)."""
+    parts = ["import asyncio\n\n# a header comment\n\n"]
+    for i in range(400):
+        parts.append(
+            f"class Handler{i}:\n"
+            f"    async def run(self, x):\n"
+            f"        y = x + {i}\n"
+            f"        return await other(y)\n\n\n"
+        )
+        if i % 97 == 0:
+            parts.append(f"async def job{i}():\n    await fetch_a()\n    return {i}\n\n\n")
+    parts.append("async def twin():\n    await fetch_b()\n\n\nasync def twin():\n"
+                 "    await fetch_b()\n")
+    return "".join(parts)
+
+
+def test_fix_edits_in_a_big_file_equal_the_whole_module_diff(
+    fake_rules: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _big_module()
+    assert source.count("\n") > engine.LOCAL_EDITS_MIN_LINES
+    config = Config(select=("PAR990",))
+    fast = lint_source(source, "big.py", config).findings
+    assert len(fast) == 7 and all(f.fix is not None and f.fix.edits for f in fast)
+    monkeypatch.setattr(engine, "LOCAL_EDITS_MIN_LINES", 10**9)
+    monkeypatch.setattr(engine._Replacer, "on_visit", lambda self, node: True)
+    assert lint_source(source, "big.py", config).findings == fast
