@@ -28,6 +28,7 @@ Benchmarks are never unit tests: nothing here runs under pytest.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -35,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -155,10 +157,28 @@ def ten_files(slice_dirs: list[Path]) -> list[Path]:
     return files[::step][:10]
 
 
+def snapshot_parlint(revision: str, work: Path) -> tuple[str, Path]:
+    """parlint's sources at `revision` (git archive), outside the working tree: what is measured
+    stays fixed while people edit the tree (an edit would also turn every warm run cold, since
+    the cache key includes a fingerprint of parlint's sources)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    dest = work / f"parlint-{commit}"
+    if not (dest / "parlint" / "__init__.py").is_file():
+        archive = subprocess.run(["git", "archive", "--format=tar", commit, "parlint"], cwd=ROOT,
+                                 check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(dest)
+    return commit, dest
+
+
+# Set by main(): the snapshot that every parlint run imports (PYTHONPATH).
+PARLINT_ENV: dict[str, str] = {}
+
+
 def parlint_argv(paths: list[str], cold: bool, jobs: int | None) -> list[str]:
-    exe = shutil.which("parlint") or sys.executable
-    argv = [exe] if exe != sys.executable else [exe, "-m", "parlint"]
-    argv += ["check", "--select", "ALL", "--exit-zero", "--no-respect-gitignore", "-q"]
+    # `python -m parlint` is what the console script runs; PYTHONPATH picks the snapshot.
+    argv = [sys.executable, "-m", "parlint", "check", "--select", "ALL", "--exit-zero", "--no-respect-gitignore", "-q"]
     if cold:
         argv.append("--no-cache")
     if jobs is not None:
@@ -188,11 +208,11 @@ def build_cases(work: Path, cache_dir: Path, which: set[str], jobs: int | None) 
             files, lines = sizes[target]
             cases.append(Case(key, label, target, argv, files, lines, **kw))  # type: ignore[arg-type]
 
-    cache_env = {"PARLINT_CACHE_DIR": str(cache_dir)}
+    cache_env = {**PARLINT_ENV, "PARLINT_CACHE_DIR": str(cache_dir)}
     for target in ("slice", "full"):
         paths = targets[target]
         add(f"{target}/parlint-cold", "parlint check (cold, --no-cache)", target,
-            parlint_argv(paths, True, jobs))
+            parlint_argv(paths, True, jobs), env=dict(PARLINT_ENV))
         add(f"{target}/parlint-warm", "parlint check (warm cache)", target,
             parlint_argv(paths, False, jobs), env=cache_env, prime=True)
         add(f"{target}/ruff", "ruff check --select ASYNC --no-cache", target,
@@ -205,11 +225,13 @@ def build_cases(work: Path, cache_dir: Path, which: set[str], jobs: int | None) 
             add(f"{target}/fixit", "fixit lint", target,
                 [shutil.which("fixit") or "fixit", "lint", *paths])
     add("ten/parlint-cold", "parlint check, 10 files (pre-commit, cold)", "ten",
-        parlint_argv(targets["ten"], True, None))
+        parlint_argv(targets["ten"], True, None), env=dict(PARLINT_ENV))
     return cases
 
 
-def measure(cases: list[Case], work: Path, repeat: int, peer_repeat: int) -> None:
+def measure(
+    cases: list[Case], work: Path, repeat: int, peer_repeat: int, full_cold_repeat: int
+) -> None:
     """Round-robin over the cases, one run of each per round: load from other processes on the
     machine then falls on every tool alike instead of on whichever ran at a busy moment."""
     wanted = {
@@ -217,6 +239,8 @@ def measure(cases: list[Case], work: Path, repeat: int, peer_repeat: int) -> Non
         or case.key.endswith("/ruff") else peer_repeat
         for case in cases
     }
+    if "full/parlint-cold" in wanted:
+        wanted["full/parlint-cold"] = full_cold_repeat
     for case in cases:
         case.samples = []
         if case.prime:
@@ -231,16 +255,19 @@ def measure(cases: list[Case], work: Path, repeat: int, peer_repeat: int) -> Non
             print(f"  {case.key} run {round_ + 1}/{wanted[case.key]}: {sample.wall:.2f} s wall, "
                   f"{sample.cpu:.2f} s CPU, {sample.rss_mb:.0f} MB, load {sample.load:.1f}",
                   flush=True)
+            # Raw samples so far, in case a long run is cut short.
+            partial = {c.key: asdict(c) for c in cases if c.samples}
+            (RESULTS / "perf.partial.json").write_text(json.dumps(partial, indent=1) + "\n")
 
 
 # --- linearity ---------------------------------------------------------------------------------
 
 
 def linearity_files(work: Path, scratch: Path, jobs: int | None) -> list[dict]:
-    """parlint cold on every 8th, 4th, 2nd and every file of the full corpus."""
+    """parlint cold on every 16th, 8th and 4th file of the full corpus."""
     files = sorted(p for d in package_dirs(work, None) for p in d.rglob("*.py"))
     rows = []
-    for stride in (8, 4, 2, 1):
+    for stride in (16, 8, 4):
         chosen = files[::stride]
         dest = scratch / f"every-{stride}"
         if not dest.exists():
@@ -252,7 +279,7 @@ def linearity_files(work: Path, scratch: Path, jobs: int | None) -> list[dict]:
                 except OSError:
                     shutil.copy2(path, target)
         nfiles, nlines = count([dest])
-        sample = run_once(parlint_argv(["."], True, jobs), dest, {})
+        sample = run_once(parlint_argv(["."], True, jobs), dest, PARLINT_ENV)
         rows.append({"files": nfiles, "lines": nlines, "wall": sample.wall, "cpu": sample.cpu,
                      "rss_mb": sample.rss_mb})
         print(f"  linearity: {nfiles} files, {nlines} lines: {sample.wall:.2f} s", flush=True)
@@ -365,7 +392,7 @@ def linearity_tables(files_rows: list[dict], length_rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def machine() -> dict:
+def machine(commit: str) -> dict:
     def version(argv: list[str]) -> str:
         try:
             out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -373,14 +400,12 @@ def machine() -> dict:
         except Exception as exc:  # noqa: BLE001 - report, never fail the benchmark for it
             return f"unknown ({exc})"
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    import libcst
+    from importlib.metadata import version as installed
 
     return {
         "cpus": os.cpu_count(), "python": platform.python_version(),
         "platform": platform.platform(), "parlint_commit": commit,
-        "libcst": getattr(libcst, "__version__", "?"),
+        "libcst": installed("libcst"),
         "ruff": version(["ruff", "--version"]), "fixit": version(["fixit", "--version"]),
         "flake8-async": version([sys.executable, "-c",
                                  "import importlib.metadata as m; "
@@ -395,11 +420,14 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(tempfile.gettempdir()) / "parlint-bench")
     parser.add_argument("--repeat", type=int, default=5, help="runs of parlint and ruff")
     parser.add_argument("--peer-repeat", type=int, default=3, help="runs of flake8 and fixit")
+    parser.add_argument("--full-cold-repeat", type=int, default=3,
+                        help="runs of parlint cold on the full corpus (the longest case)")
     parser.add_argument("--only", default="parlint,ruff,flake8,fixit,linearity",
                         help="comma-separated: parlint, ruff, flake8, fixit, linearity")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="parlint -j (default: its)")
     parser.add_argument("--resume", action="store_true",
                         help="keep earlier results for what this run does not measure")
+    parser.add_argument("--revision", default="HEAD", help="the parlint commit to measure")
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args(argv)
 
@@ -410,6 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     corpus_copy = work / "corpus"
     link_corpus(args.corpus.resolve(), corpus_copy)
+    commit, snapshot = snapshot_parlint(args.revision, work)
+    PARLINT_ENV["PYTHONPATH"] = str(snapshot)
+    sys.path.insert(0, str(snapshot))  # linearity_length lints in this process
+    print(f"parlint {commit} from {snapshot}", flush=True)
 
     RESULTS.mkdir(exist_ok=True)
     raw_path = RESULTS / "perf.json"
@@ -417,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     cache_dir = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
     cases = build_cases(corpus_copy, cache_dir, which, args.jobs)
     print(f"measuring {len(cases)} cases in {corpus_copy}", flush=True)
-    measure(cases, corpus_copy, args.repeat, args.peer_repeat)
+    RESULTS.mkdir(exist_ok=True)
+    measure(cases, corpus_copy, args.repeat, args.peer_repeat, args.full_cold_repeat)
     shutil.rmtree(cache_dir, ignore_errors=True)
 
     merged: dict[str, Case] = {}
@@ -435,13 +468,13 @@ def main(argv: list[str] | None = None) -> int:
         files_rows = linearity_files(corpus_copy, work / "samples", args.jobs)
         length_rows = linearity_length()
 
-    info = machine()
+    info = machine(commit)
     data = {"machine": info, "cases": {k: asdict(c) for k, c in merged.items()},
             "linearity_files": files_rows, "linearity_length": length_rows}
     raw_path.write_text(json.dumps(data, indent=1) + "\n")
     report = (
         f"Machine: {info['cpus']} CPUs, Python {info['python']}, libcst {info['libcst']}, "
-        f"{info['ruff']}, fixit {info['fixit']}, flake8-async {info['flake8-async']}; "
+        f"{info['ruff']}, {info['fixit']}, flake8-async {info['flake8-async']}; "
         f"parlint at {info['parlint_commit']}. Medians of the runs shown.\n\n"
         + table(merged) + "\n\nLinearity (parlint cold, all rules):\n\n"
         + linearity_tables(files_rows, length_rows) + "\n"
