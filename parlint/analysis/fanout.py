@@ -1451,7 +1451,17 @@ class _Analysis:
         stack = site.stack
         if len(stack) < 3 or not isinstance(stack[-2], cst.Await):
             return None, "not awaited here: the results go elsewhere"
-        holder = stack[-3]
+        # `enumerate(await gather(...))`, `dict(zip(keys, await gather(...)))`: the results
+        # flow on through pass-through calls to the statement that holds them.
+        level = len(stack) - 3
+        while (
+            level >= 1
+            and isinstance(stack[level], cst.Arg)
+            and isinstance(stack[level - 1], cst.Call)
+            and _last_name(stack[level - 1].func) in _PASS_THROUGH_CALLS  # type: ignore[attr-defined]
+        ):
+            level -= 2
+        holder = stack[level]
         function = _enclosing_function(stack)
         facts = self._facts(function) if function is not None else None
         if isinstance(holder, cst.Expr):
@@ -1490,6 +1500,28 @@ class _Analysis:
             return self._names_checked(names, True, holder, facts)
         return None, "used in an expression"
 
+    def _checks_result(self, node: cst.CSTNode, tracked: set[str]) -> str | None:
+        """Why `node` checks a result for an exception, or None."""
+        if isinstance(node, cst.Raise) and node.exc is not None:
+            return "re-raised" if _names_in(node.exc) & tracked else None
+        if not isinstance(node, cst.Call):
+            return None
+        arg_names: set[str] = set()
+        for arg in node.args:
+            arg_names |= _names_in(arg.value)
+        if not arg_names & tracked:
+            return None
+        callee = _last_name(node.func)
+        if callee in ("isinstance", "issubclass", "type"):
+            return "checked with isinstance"
+        receiver = dotted_name(node.func.value) or "" if isinstance(node.func, cst.Attribute) else ""
+        if _CHECK_HELPER.search(callee) or _LOG_RECEIVER.search(receiver):
+            return f"checked by `{callee}`"
+        for function, _stack in self.collector.functions.get(callee, ()):
+            if "isinstance" in self._facts(function).calls_by_name:
+                return f"checked by `{callee}`"
+        return None
+
     def _names_checked(
         self,
         names: set[str],
@@ -1518,69 +1550,53 @@ class _Analysis:
                             else:
                                 results.add(target.target.value)
         tracked = results | items
-        for node in facts.nodes[start + 1 :]:
+        later = facts.nodes[start + 1 :]
+        # First any check (a check anywhere wins), then anything that hands the results on.
+        for node in later:
+            reason = self._checks_result(node, tracked)
+            if reason is not None:
+                return None, reason
+        for node in later:
             if isinstance(node, cst.Name) and node.value in tracked:
                 used = True
-            if isinstance(node, cst.Call):
-                callee = _last_name(node.func)
-                arg_names: set[str] = set()
-                for arg in node.args:
-                    arg_names |= _names_in(arg.value)
-                if not arg_names & tracked:
-                    continue
-                if callee in ("isinstance", "issubclass", "type"):
-                    return None, "checked with isinstance"
-                receiver = (
-                    dotted_name(node.func.value) or ""
-                    if isinstance(node.func, cst.Attribute)
-                    else ""
-                )
-                if _CHECK_HELPER.search(callee) or _LOG_RECEIVER.search(receiver):
-                    return None, f"checked by `{callee}`"
-                for function, _stack in self.collector.functions.get(callee, ()):
-                    callee_facts = self._facts(function)
-                    if "isinstance" in callee_facts.calls_by_name:
-                        return None, f"checked by `{callee}`"
-                if arg_names & results and callee not in (
-                    "zip",
-                    "enumerate",
-                    "list",
-                    "dict",
-                    "len",
-                    "any",
-                    "all",
-                    "sum",
-                    "sorted",
-                    "tuple",
-                    "set",
-                    "print",
-                ):
-                    return None, "handed to another function"
-            elif isinstance(node, cst.Raise) and node.exc is not None:
-                if _names_in(node.exc) & tracked:
-                    return None, "re-raised"
-            elif isinstance(node, cst.Return) and node.value is not None:
-                returned = node.value
-                parts = (
-                    [e.value for e in returned.elements]
-                    if isinstance(returned, (cst.Tuple, cst.List))
-                    else [returned]
-                )
-                if any(isinstance(p, cst.Name) and p.value in tracked for p in parts):
-                    return None, "returned to the caller"
-            elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                targets = (
-                    [t.target for t in node.targets]
-                    if isinstance(node, cst.Assign)
-                    else [node.target]
-                )
-                value = node.value
-                if value is not None and _names_in(value) & results:
-                    if any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in targets):
-                        return None, "stored for later"
+            reason = _hands_on(node, results, tracked)
+            if reason is not None:
+                return None, reason
         if not used:
             return "discarded", "the results are never read"
         return "unchecked", "the results are used without a check for exceptions"
+
+
+_PASS_THROUGH_CALLS = frozenset(
+    "zip enumerate list dict len any all sum sorted tuple set print next iter filter map "
+    "reversed min max".split()
+)
+
+
+def _hands_on(node: cst.CSTNode, results: set[str], tracked: set[str]) -> str | None:
+    """Why `node` hands the results to someone else who may check them, or None."""
+    if isinstance(node, cst.Call):
+        arg_names: set[str] = set()
+        for arg in node.args:
+            arg_names |= _names_in(arg.value)
+        if arg_names & results and _last_name(node.func) not in _PASS_THROUGH_CALLS:
+            return "handed to another function"
+    elif isinstance(node, cst.Return) and node.value is not None:
+        returned = node.value
+        parts = (
+            [e.value for e in returned.elements]
+            if isinstance(returned, (cst.Tuple, cst.List))
+            else [returned]
+        )
+        if any(isinstance(p, cst.Name) and p.value in tracked for p in parts):
+            return "returned to the caller"
+    elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        value = node.value
+        if value is not None and _names_in(value) & results:
+            if any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in targets):
+                return "stored for later"
+    return None
 
 
 class _ReferenceCollector:

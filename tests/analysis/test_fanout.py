@@ -257,8 +257,17 @@ RE = "await asyncio.gather(a.save(), b.save(), return_exceptions=True)"
         (f"    x, y = {RE}\n    return x.id\n", "unchecked"),
         (f"    rs = {RE}\n    self.check_results(rs)\n", None),
         (f"    rs = {RE}\n    if any(isinstance(r, Exception) for r in rs):\n        raise Failed\n", None),
+        (f"    for i, r in enumerate({RE}):\n        total += r.size\n", "unchecked"),
+        (f"    for i, r in enumerate({RE}):\n        if isinstance(r, Exception):\n            log(i)\n", None),
+        (
+            f"    rs = {RE}\n    exc = next((r for r in rs if isinstance(r, BaseException)), None)\n",
+            None,
+        ),
     ],
-    ids=["discarded", "used", "isinstance", "returned", "loop-raise", "unpacked", "helper", "any"],
+    ids=[
+        "discarded", "used", "isinstance", "returned", "loop-raise", "unpacked", "helper", "any",
+        "enumerate-used", "enumerate-checked", "next-isinstance",
+    ],
 )
 def test_result_checks_for_return_exceptions(body: str, expected: str | None) -> None:
     source = "import asyncio\nasync def f(self, a, b):\n" + body
