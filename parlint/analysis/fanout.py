@@ -191,6 +191,8 @@ class GatherSite:
     # PAR302: "discarded" or "unchecked" when the results are not checked, else None.
     results: str | None = None
     results_reason: str = ""
+    # The name the awaited results are assigned to (`results = await gather(...)`), if one.
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1311,13 +1313,14 @@ class _Analysis:
         parent = stack[-2] if len(stack) >= 2 else None
         awaited = isinstance(parent, cst.Await)
         returns = _returns_exceptions(call)
+        target = _assigned_name(stack) if awaited else None
         if returns is None:
             return GatherSite(call, api, True, awaited, handled="return_exceptions is not literal")
         if returns:
             results, reason = self._results_checked(site)
-            return GatherSite(call, api, True, awaited, "", results, reason)
+            return GatherSite(call, api, True, awaited, "", results, reason, target)
         handled = self._error_handled(site) if awaited else "not awaited here"
-        return GatherSite(call, api, False, awaited, handled)
+        return GatherSite(call, api, False, awaited, handled, target=target)
 
     def _error_handled(self, site: _Site) -> str | None:
         call = site.call
@@ -1631,6 +1634,19 @@ def _params(function: cst.FunctionDef) -> Iterator[str]:
     for star in (params.star_arg, params.star_kwarg):
         if isinstance(star, cst.Param):
             yield star.name.value
+
+
+def _assigned_name(stack: Sequence[cst.CSTNode]) -> str | None:
+    """`name` in `name = await gather(...)` (the stack ends with the call), else None."""
+    if len(stack) < 3:
+        return None
+    holder = stack[-3]
+    if isinstance(holder, cst.Assign) and len(holder.targets) == 1:
+        target = holder.targets[0].target
+        return target.value if isinstance(target, cst.Name) else None
+    if isinstance(holder, cst.AnnAssign) and isinstance(holder.target, cst.Name):
+        return holder.target.value
+    return None
 
 
 def _enclosing_function(stack: Sequence[cst.CSTNode]) -> cst.FunctionDef | None:

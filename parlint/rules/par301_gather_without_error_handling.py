@@ -134,4 +134,6 @@ class GatherWithoutErrorHandling(Rule):
             from parlint.codemods.bound import taskgroup_suggestion
         except ImportError:  # the codemods are optional: report without a suggestion
             return None
-        return taskgroup_suggestion(site.call, message="Use a TaskGroup (3.11+)")
+        return taskgroup_suggestion(
+            site.call, message="Use a TaskGroup (3.11+)", target=site.target
+        )

@@ -120,5 +120,5 @@ class UncheckedReturnExceptions(Rule):
         except ImportError:  # the codemods are optional: report without a suggestion
             return None
         return checked_results_suggestion(
-            "results", message="Check the results and re-raise the first error"
+            site.target or "results", message="Check the results and re-raise the first error"
         )
