@@ -91,3 +91,22 @@ def test_par302_not_reported_when_each_result_is_checked() -> None:
                     raise result
     """
     assert findings(source) == []
+
+
+def test_suggestions_use_the_name_the_results_are_assigned_to() -> None:
+    source = """
+        import asyncio
+
+        async def save_both(a, b):
+            saved = await asyncio.gather(a.save(), b.delete())
+            return saved
+
+        async def counts(a, b):
+            totals = await asyncio.gather(a.save(), b.delete(), return_exceptions=True)
+            return totals[0].count
+    """
+    by_code = {f.code: f for f in findings(source)}
+    assert by_code["PAR301"].fix is not None
+    assert "then saved = [" in by_code["PAR301"].fix.message
+    assert by_code["PAR302"].fix is not None
+    assert "for result in totals:" in by_code["PAR302"].fix.message
