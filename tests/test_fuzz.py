@@ -87,6 +87,17 @@ def test_arbitrary_code_inside_an_async_function_never_crashes(source: str) -> N
 # --- 2. generated async functions over stateful fakes ---------------------------------------
 
 RECEIVERS = ("db", "cache", "bus")
+# One-line statements: (template, whether it binds a new name).
+SIMPLE = {
+    "read": ("{name} = await {r}.get({k})", True),
+    "bare_read": ("await {r}.get({k})", False),
+    "read_dep": ("{name} = await {r}.fetch({k}, {a})", True),
+    "write": ("await {r}.put({k}, {a})", False),
+    "send": ("await {r}.send({a})", False),
+    "compute": ("{name} = await compute({a}, {b})", True),
+    "sync": ("{name} = {a} + {b}", True),
+    "append": ("seen.append({a})", False),
+}
 
 
 @dataclass
@@ -109,7 +120,7 @@ def programs(draw) -> str:
     p = Program()
     p.emit(1, "seen = []")
     p.emit(1, "acc = 0")
-    keys = ["'a'", "'b'", "'c'"]
+    keys = ["'a'", "'b'", "0", "1"]
 
     def operand() -> str:
         if p.values and draw(st.booleans()):
@@ -127,30 +138,13 @@ def programs(draw) -> str:
         key = draw(st.sampled_from(keys))
         if kind in ("if", "for_reads", "for_writes", "for_carried", "comprehension") and depth >= 2:
             kind = "read"
-        if kind == "read":
-            name = p.fresh()
-            p.emit(indent, f"{name} = await {receiver}.get({key})")
-            p.values.append(name)
-        elif kind == "bare_read":
-            p.emit(indent, f"await {receiver}.get({key})")
-        elif kind == "read_dep":
-            name = p.fresh()
-            p.emit(indent, f"{name} = await {receiver}.fetch({key}, {operand()})")
-            p.values.append(name)
-        elif kind == "write":
-            p.emit(indent, f"await {receiver}.put({key}, {operand()})")
-        elif kind == "send":
-            p.emit(indent, f"await {receiver}.send({operand()})")
-        elif kind == "compute":
-            name = p.fresh()
-            p.emit(indent, f"{name} = await compute({operand()}, {operand()})")
-            p.values.append(name)
-        elif kind == "sync":
-            name = p.fresh()
-            p.emit(indent, f"{name} = {operand()} + {operand()}")
-            p.values.append(name)
-        elif kind == "append":
-            p.emit(indent, f"seen.append({operand()})")
+        if kind in SIMPLE:
+            template, binds = SIMPLE[kind]
+            name = p.fresh() if binds else ""
+            line = template.format(name=name, r=receiver, k=key, a=operand(), b=operand())
+            p.emit(indent, line)
+            if binds:
+                p.values.append(name)
         elif kind == "if":
             p.emit(indent, f"if {operand()} % 2 == 0:")
             before = list(p.values)
