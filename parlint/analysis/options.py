@@ -32,6 +32,11 @@ DEFAULT_SERIAL_RECEIVERS: tuple[str, ...] = (
     "websockets.*", "asyncio.StreamReader", "asyncio.StreamWriter", "asyncio.open_connection",
     "trio.*Stream", "trio.abc.*", "anyio.abc.*", "anyio.*Stream*", "aiofiles.*",
     "asyncio.subprocess.*", "asyncio.create_subprocess_*",
+    # Hardware endpoints: an embedded device, hub or bridge serves one request at a time.
+    "device", "*_device", "hub", "*_hub", "bridge", "*_bridge", "controller", "*_controller",
+    "router", "*_router", "gateway", "*_gateway", "bulb", "*_bulb", "camera", "*_camera",
+    "projector", "tv", "inverter", "thermostat", "printer", "plc", "modbus*", "*_modbus",
+    "ble*", "*_ble", "gatt*", "bluetooth*",
     # Synchronisation primitives and queues.
     "lock", "*_lock", "lock_*", "mutex", "sem", "semaphore", "*_semaphore", "cond",
     "condition", "*_condition", "event", "*_event", "queue", "*_queue", "q", "barrier",
