@@ -63,6 +63,8 @@ DOCSTRING_INTENT = re.compile(
     r"(not|never|cannot|can't) (be )?(run |done |sent )?(concurrently|in parallel)",
     re.IGNORECASE,
 )
+SESSION_CALL = re.compile(r"log_?in|sign_?in|auth|connect|open|start_session|handshake",
+                          re.IGNORECASE)
 _EMPTY_MODULE = cst.Module(body=[])
 # Names of application/context objects (what a lookup of process-wide state takes).
 CONTEXT_NAMES = frozenset(
@@ -272,6 +274,13 @@ class _FunctionAnalyser:
                 ):
                     self.aliases[small.targets[0].target.value] = small.value
         self.result = FunctionAnalysis(fn, self.imports.framework, self.imports.asyncio_alias)
+        # Receivers this function logs in, connects or opens through are sessions: the calls
+        # on them afterwards run one at a time (`await api.login()` ... `await api.get_x()`).
+        self.sessions: set[str] = set()
+        for call_site in suite_facts(fn.body).calls:
+            method = method_name(call_site.call) or ""
+            if call_site.awaited and call_site.receiver and SESSION_CALL.search(method):
+                self.sessions.add(call_site.receiver)
 
     def line(self, node: cst.CSTNode) -> int | None:
         pos = self.positions.get(node)
@@ -327,7 +336,7 @@ class _FunctionAnalyser:
             elif kind is CallKind.EFFECTFUL:
                 barrier = Reason("effectful", label, line)
         resources: set[str] = set()
-        if rclass == "serial" and receiver:
+        if receiver and (rclass == "serial" or receiver in self.sessions):
             resources.add(receiver)
         for arg in call.args:
             path = access_path(arg.value)

@@ -337,3 +337,17 @@ def test_group_run_splits_into_before_stage1_and_after():
     assert group.before == (2,)  # `key = a.key` feeds d: it runs before the gather
     assert group.after == (4,)  # `log = b.name` needs b: it runs after
     assert (group.awaits_in_segment, group.stages_in_segment) == (4, 2)
+
+
+def test_a_receiver_logged_in_through_is_a_session():
+    assert group_lines(
+        """
+        async def f(api):
+            await api.login()
+            try:
+                a = await api.get_devices()
+                b = await api.get_sensors()
+            finally:
+                await api.logout()
+        """
+    ) == []
