@@ -228,3 +228,15 @@ def test_show_fixes_lists_applied_fixes(tmp_path: Path, fake_fix_rules, capsys) 
 def test_fix_command_exits_2_on_unparsable_files(tmp_path: Path, fake_fix_rules, capsys) -> None:
     (tmp_path / "bad.py").write_text("async def f(:\n")
     assert main(["fix", "--isolated", "--no-cache", str(tmp_path)]) == 2
+
+
+def test_json_output_lists_remaining_findings_and_keeps_stdout_clean(
+    tmp_path: Path, fake_fix_rules, capsys
+) -> None:
+    import json
+
+    (tmp_path / "m.py").write_text("async def f():\n    await a()\n    await u()\n")
+    assert _cli(tmp_path, "--output-format", "json") == 1
+    captured = capsys.readouterr()
+    assert [f["code"] for f in json.loads(captured.out)] == ["PAR973"]
+    assert "Fixed 1 finding in 1 file (1 remaining; 1 more with --unsafe-fixes)" in captured.err

@@ -108,7 +108,11 @@ def _report(
     more = sum(1 for f in remaining if _unsafe_applicable(f)) if not unsafe else 0
     listing = [] if diff else remaining
     text = "".join(out)
-    if listing or errors:
+    fmt = invocation.output_format
+    machine = fmt != "text" and not diff
+    if machine:
+        text += _formatted(fmt, [*listing, *errors], invocation.cwd)
+    elif listing or errors:
         text += format_text([*listing, *errors], summary=False)
     files = "file" if changed == 1 else "files"
     findings = "finding" if fixed == 1 else "findings"
@@ -120,13 +124,25 @@ def _report(
     summary += f"; {more} more with --unsafe-fixes)" if more else ")"
     invocation.write(text)
     if not invocation.quiet:
-        click.echo(summary, err=diff)
+        click.echo(summary, err=diff or machine)  # machine-readable output stays clean
     common.print_tracebacks(invocation, [])
     if errors:
         return common.EXIT_ERROR
     if diff:
         return common.EXIT_FINDINGS if changed else common.EXIT_CLEAN
     return common.EXIT_FINDINGS if remaining else common.EXIT_CLEAN
+
+
+def _formatted(fmt: str, findings: list[Finding], cwd: str) -> str:
+    """The remaining findings in a machine format (json, sarif, github)."""
+    from parlint.output import format_github, format_json, format_sarif
+
+    findings = sorted(findings, key=Finding.sort_key)
+    if fmt == "json":
+        return format_json(findings)
+    if fmt == "sarif":
+        return format_sarif(findings, root=cwd)
+    return format_github(findings)
 
 
 def _unsafe_applicable(finding: Finding) -> bool:
