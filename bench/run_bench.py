@@ -318,9 +318,9 @@ def linearity_length() -> list[dict]:
         source = generated_function(statements)
         times = []
         for _ in range(3):
-            start = time.perf_counter()
+            start = time.process_time()  # CPU: the machine's other load does not count
             result = lint_source(source, "generated.py", config)
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
         rows.append({"statements": statements, "lines": source.count("\n"),
                      "wall": statistics.median(times), "findings": len(result.findings)})
         print(f"  linearity: function of {statements} statements: {rows[-1]['wall']:.3f} s",
@@ -372,17 +372,17 @@ def linearity_tables(files_rows: list[dict], length_rows: list[dict]) -> str:
     out = []
     if files_rows:
         base = files_rows[0]
-        out += ["| files | lines | wall | s per 1,000 files | relative cost per file |",
-                "|---|---|---|---|---|"]
+        out += ["| files | lines | wall | CPU | CPU s per 1,000 files | relative CPU per file |",
+                "|---|---|---|---|---|---|"]
         for row in files_rows:
-            per = row["wall"] / row["files"]
-            rel = per / (base["wall"] / base["files"])
+            per = row["cpu"] / row["files"]
+            rel = per / (base["cpu"] / base["files"])
             out.append(f"| {row['files']:,} | {row['lines']:,} | {fmt_time(row['wall'])} | "
-                       f"{per * 1000:.2f} | {rel:.2f} |")
+                       f"{fmt_time(row['cpu'])} | {per * 1000:.2f} | {rel:.2f} |")
         out.append("")
     if length_rows:
         base = length_rows[0]
-        out += ["| function statements | lines | wall (one process) | ms per statement | "
+        out += ["| function statements | lines | CPU (one process) | ms per statement | "
                 "relative cost per statement |", "|---|---|---|---|---|"]
         for row in length_rows:
             per = row["wall"] / row["statements"]
@@ -429,7 +429,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep earlier results for what this run does not measure")
     parser.add_argument("--revision", default="HEAD", help="the parlint commit to measure")
     parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--report-only", action="store_true",
+                        help="measure nothing: the table from the runs saved so far "
+                             "(perf.partial.json, linearity.json)")
     args = parser.parse_args(argv)
+    if args.report_only:
+        return report_only(args.update_readme, args.revision)
 
     which = set(args.only.split(","))
     work = args.work.resolve()
@@ -467,11 +472,39 @@ def main(argv: list[str] | None = None) -> int:
     if "linearity" in which:
         files_rows = linearity_files(corpus_copy, work / "samples", args.jobs)
         length_rows = linearity_length()
+        (RESULTS / "linearity.json").write_text(
+            json.dumps({"files": files_rows, "length": length_rows}, indent=1) + "\n"
+        )
 
     info = machine(commit)
     data = {"machine": info, "cases": {k: asdict(c) for k, c in merged.items()},
             "linearity_files": files_rows, "linearity_length": length_rows}
     raw_path.write_text(json.dumps(data, indent=1) + "\n")
+    write_report(info, merged, files_rows, length_rows, args.update_readme)
+    return 0
+
+
+def report_only(update_readme: bool, revision: str) -> int:
+    partial = RESULTS / "perf.partial.json"
+    raw = json.loads(partial.read_text()) if partial.exists() else {}
+    merged: dict[str, Case] = {}
+    for key, case in raw.items():
+        case["samples"] = [Sample(**s) for s in case["samples"]]
+        merged[key] = Case(**case)
+    order = ["slice", "full", "ten"]
+    merged = dict(sorted(merged.items(), key=lambda kv: (order.index(kv[1].target), kv[0])))
+    linearity = RESULTS / "linearity.json"
+    lin = json.loads(linearity.read_text()) if linearity.exists() else {}
+    commit = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    write_report(machine(commit), merged, lin.get("files", []), lin.get("length", []),
+                 update_readme)
+    return 0
+
+
+def write_report(
+    info: dict, merged: dict[str, Case], files_rows: list, length_rows: list, update_readme: bool
+) -> None:
     report = (
         f"Machine: {info['cpus']} CPUs, Python {info['python']}, libcst {info['libcst']}, "
         f"{info['ruff']}, {info['fixit']}, flake8-async {info['flake8-async']}; "
@@ -482,14 +515,13 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "perf.md").write_text(report)
     print()
     print(report)
-    if args.update_readme:
+    if update_readme:
         text = README.read_text(encoding="utf-8")
         start, end = text.find(TABLE_START), text.find(TABLE_END)
         if start < 0 or end < start:
             raise SystemExit(f"{README}: perf-table markers not found")
         text = text[: start + len(TABLE_START)] + "\n\n" + report + "\n" + text[end:]
         README.write_text(text, encoding="utf-8")
-    return 0
 
 
 if __name__ == "__main__":
