@@ -96,6 +96,9 @@ def kind_of_name(name: str | None) -> CallKind:
             first = first[1:]
     if first in EFFECT_VERBS:
         return CallKind.EFFECTFUL
+    if words == ["load"]:
+        # `await collection.async_load()` fills its receiver; `load_user(id)` returns data.
+        return CallKind.UNKNOWN
     if any(w in STRONG_EFFECT_WORDS for w in words[1:]):
         # `immediate_execute_command`, `bulk_delete`, `user_update`: an effect word anywhere.
         return CallKind.EFFECTFUL

@@ -22,6 +22,8 @@ from parlint.config import DEFAULT
         ("immediate_execute_command", CallKind.EFFECTFUL),
         ("re_authenticate", CallKind.EFFECTFUL),
         ("committed", CallKind.UNKNOWN),
+        ("async_load", CallKind.UNKNOWN),
+        ("load_user", CallKind.READ_ONLY),
         ("translate_payload", CallKind.READ_ONLY),
         (None, CallKind.UNKNOWN),
     ],
