@@ -92,12 +92,12 @@ def test_global_written_by_one_call_and_read_by_the_next():
         textwrap.dedent(
             """
             STATE = {}
-            async def load():
+            async def load_state():
                 STATE["x"] = await fetch_x()
             async def get_value():
                 return await lookup(STATE["x"])
             async def f():
-                await load()
+                await load_state()
                 await get_value()
             """
         )
