@@ -1345,7 +1345,9 @@ class _Analysis:
             return "the gathered coroutines catch their own errors"
         if function is not None and self._every_caller_handles(function, site):
             return "every caller handles errors"
-        if not elements or not any(self._has_side_effects(e, site) for e in elements):
+        if not elements:
+            return "what is gathered is not visible here: no evidence of side effects"
+        if not any(self._has_side_effects(e, site) for e in elements):
             return "reads: the first error propagates and nothing is left half done"
         return None
 
