@@ -25,7 +25,7 @@ from typing import Iterator, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from parlint.analysis.effects import CallKind, kind_of_name, receiver_name
+from parlint.analysis.effects import CallKind, kind_of_name, name_words, receiver_name
 from parlint.analysis.facts import (
     Facts,
     _Walker,
@@ -111,6 +111,7 @@ class Reason:
             "context-lookups": f"lookups of process-wide state (`{self.detail}`), usually cached",
             "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
+            "no-io": f"`{self.detail}` awaits nothing (no I/O to overlap){at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
 
@@ -689,7 +690,7 @@ class _FunctionAnalyser:
         derived = self._derived(body, targets)
         reasons += self._site_reasons(sites, derived)
         reasons += self._callable_reasons(sites)
-        reasons += self._unclear_reasons(sites)
+        reasons += self._unclear_reasons(sites, derived)
         lookups = self._lookups(sites, len(sites))
         if lookups is not None:
             reasons.append(lookups)
@@ -744,25 +745,95 @@ class _FunctionAnalyser:
     def _site_reasons(
         self, sites: Sequence[AwaitSite], derived: set[str] = frozenset()  # type: ignore[assignment]
     ) -> list[Reason]:
-        """Why the awaits of a loop body cannot overlap across iterations. Effects count even
-        through the item's own object (`for router in routers: await router.emit_startup()`):
-        hooks, start/stop and rollbacks run in order by design far more often than not. Only a
-        read-only call's "same receiver" is per item when the receiver is the item."""
+        """Why the awaits of a loop body cannot overlap across iterations.
+
+        Iterations apply the same operation to distinct items, so an effect keyed by the item
+        is per item (`item_keyed`): a call on the item's own receiver, or a GET/effect-like call
+        on a shared receiver that is not serial with the item as an argument. What stays
+        ordered: pacing, framework calls, sync primitives, lifecycle and hook calls
+        (`router.emit_startup()`), protocol verbs on a shared receiver and serial resources."""
         reasons = []
         for site in sites:
-            own = site.receiver is not None and path_root(site.receiver) in derived and not (
-                self.self_name and path_root(site.receiver) == self.self_name
-            )
-            if site.barrier is not None:
+            keyed = self._item_keyed(site, derived)
+            own = keyed == "own"
+            if site.barrier is not None and not self._per_item_barrier(site, keyed):
                 reasons.append(site.barrier)
             for path in sorted(site.resources):
-                if own and path == site.receiver:
-                    continue
+                if own and path == site.receiver and receiver_name(path) not in SHARED_DB_NAMES:
+                    continue  # the item's own stream or session (not a database handle)
                 reasons.append(Reason("serial-resource", path, self.line(site.node)))
-            if site.stateful_receiver and site.kind is not CallKind.READ_ONLY and not own:
+            if site.stateful_receiver and site.kind is not CallKind.READ_ONLY and not keyed:
                 reasons.append(Reason("same-receiver", site.stateful_receiver,
                                       self.line(site.node)))
+            if site.call is not None and method_name(site.call) == self.fn.name.value and (
+                site.receiver is None or "." not in site.receiver.replace("[]", "")
+            ) and site.receiver != self.self_name:
+                # Recursion over children: its effects are this function's own awaits.
+                reasons.append(Reason("callable", f"{site.label} (recursive)",
+                                      self.line(site.node)))
+            if self._no_io(site):
+                reasons.append(Reason("no-io", site.label, self.line(site.node)))
         return reasons
+
+    def _item_keyed(self, site: AwaitSite, derived: set[str]) -> str | None:
+        """"own" when the call goes through a client object the item owns (`hap.home.x()`,
+        `shard.ws.change_presence()`) or offloads the item's own method to a thread
+        (`hass.async_add_executor_job(device.connect)`), else None. A method of the item
+        itself (`player.force_update()`, `trigger.attach()`) is the item's behaviour and may
+        touch shared state (hooks, registries, one account): not per item."""
+        call = site.call
+        if call is None or not derived:
+            return None
+        receiver = site.receiver
+        method = method_name(call)
+        offload = site.name in OFFLOAD_CALLS or method in OFFLOAD_CALLS
+        if offload:
+            first = call.args[0].value if call.args else None
+            if not isinstance(first, cst.Attribute):
+                return None
+            receiver, method = access_path(first.value), first.attr.value
+        if receiver is None or _hook_like(method) or site.effect_writes or any(
+            isinstance(arg.value, cst.Lambda) for arg in call.args
+        ):
+            return None  # a lambda argument runs code we do not judge here
+        root = path_root(receiver)
+        if root not in derived or root == self.self_name:
+            return None
+        if offload or receiver.replace("[]", "").count(".") >= 1:
+            return "own"
+        return None
+
+    def _per_item_barrier(self, site: AwaitSite, keyed: str | None) -> bool:
+        """A barrier that only orders the item's own effects: an effect, or closing the
+        item's own client."""
+        barrier = site.barrier
+        if barrier is None or keyed is None:
+            return False
+        if barrier.kind == "effectful":
+            return True
+        method = method_name(site.call) if site.call is not None else None
+        return barrier.kind == "ordered" and method in ("close", "aclose")
+
+    def _no_io(self, site: AwaitSite) -> bool:
+        """A same-module coroutine that awaits nothing: no I/O to overlap."""
+        call = site.call
+        if call is None:
+            return False
+        func = call.func
+        key = None
+        if isinstance(func, cst.Name):
+            info = self.ctx.functions.get(func.value)
+            key = info.key if info else None
+        elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+              and self.self_name and func.value.value == self.self_name):
+            key = f"{self.class_name}.{func.attr.value}"
+        if key is None:
+            return False
+        for info in self.ctx.by_node.values():
+            if info.key == key:
+                node = info.node
+                return node.asynchronous is not None and not _awaits_anything(node.body)
+        return False
 
     def _callable_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
         """An awaited parameter, local or nested function (`await predicate(x)`, `await v()`)
@@ -782,12 +853,15 @@ class _FunctionAnalyser:
             reasons.append(Reason("callable", name, self.line(site.node)))
         return reasons
 
-    def _unclear_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
-        """Only GET-like calls are run concurrently (see `classify`)."""
+    def _unclear_reasons(
+        self, sites: Sequence[AwaitSite], derived: set[str] = frozenset()  # type: ignore[assignment]
+    ) -> list[Reason]:
+        """Only GET-like calls, or calls keyed by the item, are run concurrently."""
         return [
             Reason("unclear", site.label, self.line(site.node))
             for site in sites
             if site.barrier is None and site.kind is not CallKind.READ_ONLY
+            and not self._item_keyed(site, derived)
         ]
 
     def _derived(self, body: Sequence[cst.CSTNode], targets: set[str]) -> set[str]:
@@ -870,7 +944,7 @@ class _FunctionAnalyser:
         sites = tuple(self.make_site(a, statement) for a in awaits)
         reasons = self._site_reasons(sites, targets)
         reasons += self._callable_reasons(sites)
-        reasons += self._unclear_reasons(sites)
+        reasons += self._unclear_reasons(sites, targets)
         lookups = self._lookups(sites, len(sites))
         if lookups is not None:
             reasons.append(lookups)
@@ -897,6 +971,39 @@ class _FunctionAnalyser:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+# Database handles reached through an item are usually one shared connection (`model._meta.db`).
+SHARED_DB_NAMES = frozenset("db conn connection cursor cur tx txn transaction database".split())
+# Words of lifecycle and hook calls, run in registration order (`router.emit_startup()`).
+HOOK_WORDS = frozenset(
+    """start stop startup shutdown setup teardown init initialize run emit dispatch fire
+    trigger handle process call invoke notify on hook hooks callback callbacks handler
+    handlers listener listeners""".split()
+)
+
+
+def _hook_like(method: str | None) -> bool:
+    words = name_words(method or "")
+    return not words or all(w in HOOK_WORDS for w in words) or any(
+        w in ("hook", "hooks", "callback", "callbacks", "handler", "handlers", "listener",
+              "listeners") for w in words
+    )
+
+
+def _awaits_anything(body: cst.CSTNode) -> bool:
+    """Whether a function body awaits (await, async for/with), outside nested scopes."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Await) or (
+            isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None
+        ) or (isinstance(node, cst.CompFor) and node.asynchronous is not None):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not body:
+            continue
+        stack.extend(node.children)
+    return False
+
 
 
 def _comments(stmt: cst.CSTNode) -> list[str]:
