@@ -608,6 +608,10 @@ def spec_to_fix(
     edits: tuple[Edit, ...] | None = None
     if spec.replacements:
         new_module = replaced_module(module, spec.replacements, positions)
+        if source is not None and "\x0c" in source:
+            # (fixer owner) libcst drops a form feed that starts a statement line, so the source
+            # is not `module.code` then; diff the code libcst renders (same line numbers).
+            source = None
         if source is not None and source.count("\n") >= LOCAL_EDITS_MIN_LINES:
             edits = _local_edits(module, new_module, source)
         if edits is None:
