@@ -96,7 +96,9 @@ class UnboundedFanOut(Rule):
     two calls deep) or is a wrapper named like one (`bounded_*`, `*_with_limit`); a function
     that creates a `Semaphore`/`CapacityLimiter`; N-worker pools over a queue; loops that
     slice the input into batches; thread-pool offloads; waits and clean-ups (`event.wait()`,
-    `close()`); gathering tasks or futures that already exist; loops whose iterations await.
+    `close()`); gathering tasks or futures that already exist; loops whose iterations await;
+    spawns in `async for` or `while` loops (servers and stream consumers spawn per arrival by
+    design; their rate is the peer's).
 
     A fan-out whose only caller passes a short list cannot be proven small: parlint sees a
     parameter. Add the iterable to `fan-out-small-iterables`, or suppress the line with
