@@ -890,10 +890,17 @@ class _FunctionAnalyser:
         for stmt in body:
             sf = statement_facts(stmt)
             self._sync_call_effects(sf)
-            for r in sorted(sf.reads):
+            reads = sf.reads if isinstance(stmt, cst.SimpleStatementLine) else (
+                self._reads_before_binds(stmt, set(defined))
+            )
+            for r in sorted(reads):
                 root = path_root(r)
                 if root in defined or root not in written_roots:
                     continue
+                if root == self.self_name and not any(
+                    overlaps(r, w) for w in facts.writes | effect_writes
+                ):
+                    continue  # `self.hass` read, `self.events[item.id]` written
                 reasons.append(Reason("loop-carried", root, self.line(stmt)))
             for w in sorted(sf.writes | effect_writes):
                 root = path_root(w)
@@ -910,6 +917,52 @@ class _FunctionAnalyser:
             elif isinstance(stmt, cst.With):
                 defined |= {b for b in sf.binds}
         return reasons, accumulators
+
+    def _reads_before_binds(self, stmt: cst.CSTNode, defined: set[str]) -> set[str]:
+        """Reads of a compound statement that are not of names it bound earlier on the same
+        path: `if ok: name = f(x); out.append(name)`, `except E as err: log(err)`."""
+        reads: set[str] = set()
+
+        def expr(node: cst.CSTNode | None, local: set[str]) -> None:
+            if node is not None:
+                reads.update(r for r in expression_facts(node).reads
+                             if path_root(r) not in local)
+
+        def suite(body: cst.BaseSuite | None, local: set[str]) -> None:
+            for inner in _statements(body) if body is not None else ():
+                one(inner, local)
+
+        def one(node: cst.CSTNode, local: set[str]) -> None:
+            if isinstance(node, cst.SimpleStatementLine):
+                sf = statement_facts(node)
+                reads.update(r for r in sf.reads if path_root(r) not in local)
+                local |= sf.binds
+            elif isinstance(node, cst.If):
+                expr(node.test, local)
+                suite(node.body, set(local))
+                if node.orelse is not None:
+                    if isinstance(node.orelse, cst.If):
+                        one(node.orelse, set(local))
+                    else:
+                        suite(node.orelse.body, set(local))
+            elif isinstance(node, cst.Try):
+                suite(node.body, set(local))
+                for handler in node.handlers:
+                    inner = set(local)
+                    expr(handler.type, inner)
+                    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                        inner.add(handler.name.name.value)
+                    suite(handler.body, inner)
+                if node.orelse is not None:
+                    suite(node.orelse.body, set(local))
+                if node.finalbody is not None:
+                    suite(node.finalbody.body, set(local))
+            else:
+                reads.update(r for r in statement_facts(node).reads
+                             if path_root(r) not in local)
+
+        one(stmt, defined)
+        return reads
 
     def _uses_target(
         self, body: Sequence[cst.CSTNode], targets: set[str], sites: Sequence[AwaitSite]
