@@ -703,6 +703,9 @@ class _FunctionAnalyser:
             if any(overlaps(path, w) for w in facts.writes | effect_writes):
                 reasons.append(Reason("iterable-fed", path))
                 break
+        rewritten = self._rewritten_iterable(loop)
+        if rewritten is not None:
+            reasons.append(rewritten)
         if not reasons and not self._uses_target(body, targets, sites):
             reasons.append(Reason("repeats", ""))
         if not reasons:
@@ -714,6 +717,21 @@ class _FunctionAnalyser:
                          tuple(sorted(accumulators)), self.result.framework,
                          self.result.asyncio_alias)
         )
+
+    def _rewritten_iterable(self, loop: cst.For) -> Reason | None:
+        """`for x in self.ids: tmp.append(await resolve(x))` then `self.ids = tmp`: the object
+        normalises its own field in place; the field is carried through `self` (another call
+        may resolve it at the same time), and such conversions are mostly cache lookups."""
+        path = access_path(loop.iter)
+        if not path or not self.self_name or path_root(path) != self.self_name or "." not in path:
+            return None
+        for stmt in _walk_statements(self.fn.body):
+            for small in getattr(stmt, "body", ()):
+                if isinstance(small, cst.Assign) and any(
+                    access_path(t.target) == path for t in small.targets
+                ):
+                    return Reason("iterable-fed", f"{path} (rewritten in place)")
+        return None
 
     def _loop_exits(self, facts: Facts) -> list[Reason]:
         reasons = []
