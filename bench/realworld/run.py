@@ -339,7 +339,10 @@ def run_project(project: Project, stage: str) -> dict:
     sdist = download(project)
     root = extract(project, sdist, project.tree)
     ensure_venv(project, root)
-    record: dict = {"project": project.pin, "why": project.why, "source": project.source}
+    commit = run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip()
+    record: dict = {
+        "project": project.pin, "why": project.why, "source": project.source, "parlint": commit,
+    }
     before = run_tests(project, root, "before")
     record["tests_before"] = before.summary()
     if stage == "before":
