@@ -815,11 +815,31 @@ class _FunctionAnalyser:
         ):
             return None  # a lambda argument runs code we do not judge here
         root = path_root(receiver)
-        if root not in derived or root == self.self_name:
+        if root in derived and root != self.self_name:
+            if offload or receiver.replace("[]", "").count(".") >= 1:
+                return "own"
             return None
-        if offload or receiver.replace("[]", "").count(".") >= 1:
-            return "own"
+        if not offload and self._shared_client(receiver) and not site.resources and not (
+            GENERIC_EXECUTOR_WORDS & set(name_words(method or ""))
+        ) and any(
+            path_root(r) in derived
+            for arg in call.args for r in expression_facts(arg.value).reads
+        ):
+            return "argument"  # `client.delete_schedule(schedule.id)`: one request per item
         return None
+
+    def _shared_client(self, receiver: str) -> bool:
+        """A local API client that serves concurrent requests: typed concurrency-safe, or a
+        plain local named `client`/`*_client` that is not serial or a sync primitive."""
+        if "." in receiver or "[" in receiver or receiver == self.self_name:
+            return False
+        rclass = self.ctx.receiver_class(receiver, self.types, self.self_name, self.class_name)
+        if rclass == "safe":
+            return True
+        rtype = self.ctx.receiver_type(receiver, self.types, self.self_name, self.class_name)
+        return rclass is None and not self._sync_primitive(receiver, rtype) and (
+            "client" in name_words(receiver)
+        )
 
     def _per_item_barrier(self, site: AwaitSite, keyed: str | None) -> bool:
         """A barrier that only orders the item's own effects: an effect, or closing the
@@ -1045,6 +1065,11 @@ class _FunctionAnalyser:
 
 # Database handles reached through an item are usually one shared connection (`model._meta.db`).
 SHARED_DB_NAMES = frozenset("db conn connection cursor cur tx txn transaction database".split())
+# A generic executor takes the operation itself from the item (`client.execute_command(*cmd)`):
+# two items may touch the same key, so the argument does not key the effect.
+GENERIC_EXECUTOR_WORDS = frozenset(
+    "execute exec command commands run query request send call invoke pipeline batch".split()
+)
 # Words of lifecycle and hook calls, run in registration order (`router.emit_startup()`).
 HOOK_WORDS = frozenset(
     """start stop startup shutdown setup teardown init initialize run emit dispatch fire
