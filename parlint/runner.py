@@ -295,6 +295,8 @@ def discover(
     for path in paths:
         absolute = Path(os.path.abspath(here / path))
         if not absolute.exists():
+            if os.path.islink(absolute):  # exists() follows the link: say what is wrong
+                raise PathNotFound(f"{path}: a broken symlink or a symlink loop")
             raise PathNotFound(f"{path}: no such file or directory")
         is_dir = absolute.is_dir()
         if config.force_exclude and forced_out(absolute, config, is_dir):

@@ -346,6 +346,7 @@ def test_symlink_loops_end_and_the_rest_is_checked(tree: Path) -> None:
     result = check("loops/a.py")
     assert result.exit_code == 2
     assert "loops/a.py" in result.stderr and "\n" not in result.stderr.strip()
+    assert "symlink loop" in result.stderr
 
 
 def test_a_directory_where_a_file_was_expected(tree: Path) -> None:
