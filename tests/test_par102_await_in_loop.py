@@ -20,6 +20,8 @@ def findings(code: str, **options):
 def test_reported_at_the_for_statement_with_bound_and_awaits():
     (finding,) = findings(
         """
+        import asyncio
+
         async def f(api, ids):
             out = []
             for i in ids:
@@ -30,7 +32,7 @@ def test_reported_at_the_for_statement_with_bound_and_awaits():
         """,
         **{"max-concurrency": 3},
     )
-    assert (finding.line, finding.column) == (4, 4)
+    assert (finding.line, finding.column) == (6, 4)
     assert "`api.get_item`, `api.get_stock`" in finding.message
     assert "2 awaits per iteration" in finding.message
     assert "bounded gather (max-concurrency=3)" in finding.message

@@ -31,11 +31,6 @@ async def fetch_all(client, urls):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a fix that introduces asyncio into a module importing no async framework is "
-    "offered as safe, although the module may run under trio (httpcore, unasync code)",
-)
 def test_asyncio_rewrite_of_framework_agnostic_code_is_never_safe() -> None:
     findings = lint_source(BACKEND_AGNOSTIC, "pool.py", Config()).findings
     fixes = [f.fix for f in findings if f.fix is not None and f.fix.applicable]

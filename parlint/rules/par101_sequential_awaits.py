@@ -39,7 +39,10 @@ def group_fix_spec(group: AwaitGroup, analysis: FunctionAnalysis, config: object
         from parlint.codemods.gather import group_fix
     except ImportError:  # the codemod is optional: report without a fix
         return None
-    safety = Safety.SAFE if group.read_only else Safety.UNSAFE
+    # A module that imports no async framework may run under trio or curio through an
+    # abstraction layer (httpcore, unasync'd code): bringing asyncio into it is never safe.
+    safe = group.read_only and group.framework == "asyncio"
+    safety = Safety.SAFE if safe else Safety.UNSAFE
     max_concurrency = getattr(config, "max_concurrency", None)
     return group_fix(
         group.statements,
@@ -93,7 +96,8 @@ class SequentialAwaits(Rule):
     ## Fix safety
     Only read-only (GET-like) calls are grouped, so the fix is safe: reading independent data
     concurrently cannot change the result, and a failure still propagates from the gather.
-    trio/anyio groups that assign results get a display-only suggestion. No fix when
+    The fix is unsafe in a module that imports no async framework: such code may run under
+    trio through an abstraction layer, where `asyncio.gather` fails. trio/anyio groups that assign results get a display-only suggestion. No fix when
     statements feeding the group would have to move first.
 
     ## Options

@@ -39,7 +39,9 @@ def loop_fix_spec(
         return None
     if not isinstance(loop.node, (cst.For, cst.ListComp, cst.SetComp, cst.DictComp)):
         return None
-    read_only = all(site.read_only for site in loop.sites)
+    # Safe only for reads in a module that uses asyncio itself: code importing no framework may
+    # run under trio through an abstraction layer, where asyncio primitives fail.
+    read_only = all(site.read_only for site in loop.sites) and loop.framework == "asyncio"
     option = getattr(config, "option", None)
     try:
         style = option("fix-style") if option else "semaphore"
@@ -102,8 +104,10 @@ class AwaitInLoop(Rule):
     `CapacityLimiter`.
 
     ## Fix safety
-    Safe: only loops of read-only (GET-like) calls are reported, and a failure still
-    propagates. trio/anyio loops get no automatic fix.
+    Safe when the loop's calls are read-only (GET-like) and the module imports asyncio; a
+    failure still propagates. Unsafe in a module that imports no async framework (it may run
+    under trio through an abstraction layer, where asyncio primitives fail). trio/anyio loops
+    get no automatic fix.
 
     ## Options
     `max-concurrency` bounds the rewrite; `fix-style` chooses its form. The analysis options
