@@ -112,6 +112,7 @@ class Reason:
             "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
             "no-io": f"`{self.detail}` awaits nothing (no I/O to overlap){at}",
+            "invariant": f"`{self.detail}` takes nothing from the item (belongs before the loop){at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
 
@@ -706,6 +707,8 @@ class _FunctionAnalyser:
         rewritten = self._rewritten_iterable(loop)
         if rewritten is not None:
             reasons.append(rewritten)
+        if not reasons:
+            reasons += self._invariant_awaits(sites, derived)
         if not reasons and not self._uses_target(body, targets, sites):
             reasons.append(Reason("repeats", ""))
         if not reasons:
@@ -717,6 +720,20 @@ class _FunctionAnalyser:
                          tuple(sorted(accumulators)), self.result.framework,
                          self.result.asyncio_alias)
         )
+
+    def _invariant_awaits(self, sites: Sequence[AwaitSite], derived: set[str]) -> list[Reason]:
+        """A call that takes nothing from the item (`await client.get_me()` next to a per-item
+        call) repeats one request per iteration: it belongs before the loop (and usually hits
+        a cache the first call fills), so overlapping iterations would duplicate it."""
+        if len(sites) < 2:
+            return []  # a loop of one invariant call is `repeats` (retry or poll)
+        reasons = []
+        for site in sites:
+            if site.call is None:
+                continue
+            if not any(path_root(r) in derived for r in expression_facts(site.call).reads):
+                reasons.append(Reason("invariant", site.label, self.line(site.node)))
+        return reasons
 
     def _rewritten_iterable(self, loop: cst.For) -> Reason | None:
         """`for x in self.ids: tmp.append(await resolve(x))` then `self.ids = tmp`: the object

@@ -159,3 +159,11 @@ def test_a_loop_whose_results_replace_its_own_iterable_field_is_carried():
                     tmp.append(await client.get_peer(x))
                 self.ids = tmp
     """)
+
+
+def test_an_await_that_takes_nothing_from_the_item_belongs_before_the_loop():
+    assert "invariant" in loop_reasons("""
+        async def f(api, skus, out):
+            for sku in skus:
+                out[sku] = (await api.get_price(sku), await api.get_currency())
+    """)
