@@ -140,8 +140,17 @@ def unique(items: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+# The last scope asked about and its names: a function's groups ask in a row, and walking the
+# whole function once per group made fixing a long function quadratic.
+_last_scope: list = [None, frozenset()]
+
+
 def taken_names(scope: cst.CSTNode | None, extra: Collection[str] = ()) -> set[str]:
-    return names_in(scope) | set(extra)
+    if scope is None:
+        return set(extra)
+    if _last_scope[0] is not scope:  # nodes are immutable: the same node has the same names
+        _last_scope[:] = [scope, frozenset(names_in(scope))]
+    return set(_last_scope[1]) | set(extra)
 
 
 def bounding_wrapper(asyncio: str, limit: int, taken: set[str]) -> tuple[list[cst.BaseStatement], str]:
