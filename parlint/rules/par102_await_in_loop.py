@@ -71,9 +71,21 @@ class AwaitInLoop(Rule):
     iteration is read in a later one (collecting per-item results into a list or dict is
     fine; running totals are not), no `break`/`return`/`raise` ends the loop early, no
     pacing, ordered or serial-resource call is made (sleep, locks, queues, send/recv, a shared
-    connection, session or cursor), every awaited call is GET-like by name, the loop does not
-    change its own iterable, and the awaited calls depend on the item (a loop that repeats the
-    same call is a retry or a poll). `while` loops (polling, retries, pagination) and
+    connection, session or cursor), every awaited call is GET-like by name or keyed by the
+    item, the loop does not change its own iterable, and every awaited call depends on the
+    item (a loop that repeats the same call is a retry or a poll; a call that takes nothing
+    from the item belongs before the loop).
+
+    Iterations apply the same operation to distinct items, so an effect keyed by the item is
+    independent across iterations: a call through a client object the item owns
+    (`await hap.home.activate_vacation(...)`, `await bot.session.close()`), the item's own
+    method offloaded to a thread, or a local API client given the item
+    (`await client.delete_schedule(schedule.id)`). Not per item: a method of the item itself
+    (its behaviour may touch shared state), lifecycle and hook calls (`emit_startup`,
+    callbacks, handlers), a database handle reached through the item, generic executors that
+    take the operation from the item (`execute_command(*cmd.args)`), recursion over children,
+    same-module coroutines that await nothing (no I/O to overlap), and a loop whose results
+    replace its own iterable field (`self.ids = resolved`: an in-place normalisation). `while` loops (polling, retries, pagination) and
     `async for` bodies (streaming) are never reported.
 
     ## Why is this bad?
@@ -106,8 +118,9 @@ class AwaitInLoop(Rule):
     ## Fix safety
     Safe when the loop's calls are read-only (GET-like) and the module imports asyncio; a
     failure still propagates. Unsafe in a module that imports no async framework (it may run
-    under trio through an abstraction layer, where asyncio primitives fail). trio/anyio loops
-    get no automatic fix.
+    under trio through an abstraction layer, where asyncio primitives fail), and unsafe when
+    the per-item calls have effects (they then overlap, and a failure may come after later
+    items have already changed). trio/anyio loops get no automatic fix.
 
     ## Options
     `max-concurrency` bounds the rewrite; `fix-style` chooses its form. The analysis options
