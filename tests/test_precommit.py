@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Two independent awaits of known (imported) coroutines: PAR101 does not group awaits of
 # callables it knows nothing about.
 SEQUENTIAL = """\
+import asyncio
+
 from app.api import fetch_orders, fetch_user
 
 
@@ -107,7 +109,7 @@ def test_parlint_hook_fails_on_a_finding_and_passes_on_a_clean_file(sandbox) -> 
     write(sandbox, "clean.py", CLEAN)
     failed = try_repo(sandbox, "parlint", "service.py")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "service.py:5:5: PAR101 " in failed.stdout
+    assert "service.py:7:5: PAR101 " in failed.stdout
     passed = try_repo(sandbox, "parlint", "clean.py")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
