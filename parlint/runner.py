@@ -107,6 +107,8 @@ def _translate(pattern: str) -> str:
     while i < n:
         if pattern.startswith("**", i) and (i == 0 or pattern[i - 1] == "/"):
             after = i + 2
+            while after < n and pattern[after] == "*":  # git's wildmatch: "***" acts as "**"
+                after += 1
             if after == n:  # "x/**": everything inside; "**" alone: everything
                 out.append(".*")
                 i = after

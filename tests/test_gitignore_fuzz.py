@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, example
+from hypothesis import strategies as st, example
 
 from parlint.config import build_config
 from parlint.runner import discover
@@ -42,6 +42,7 @@ ignore_files = st.dictionaries(st.sampled_from(["", "a", "a/b"]), st.lists(patte
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(paths, ignore_files)
+@example(files=["a/b/a.py"], ignores={"a": ["a", "***/b"]})  # "***/" is "**/" to git
 def test_discovery_lists_what_git_lists(files: list[str], ignores: dict[str, list[str]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
