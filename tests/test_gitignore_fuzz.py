@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, example
-from hypothesis import strategies as st, example
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from parlint.config import build_config
 from parlint.runner import discover
