@@ -313,15 +313,15 @@ def run_rules(
     tracebacks: list[str] = []
     try:
         visit_rules(wrapper, rules)
+    except RecursionError as exc:
+        for rule in rules:
+            if rule.crash is None:
+                rule.crash, rule.crash_traceback = exc, "RecursionError: code nested too deeply"
     except Exception as exc:  # noqa: BLE001 - a metadata provider failed: every rule is lost
         tb = traceback.format_exc()
         for rule in rules:
             if rule.crash is None:
                 rule.crash, rule.crash_traceback = exc, tb
-    except RecursionError as exc:
-        for rule in rules:
-            if rule.crash is None:
-                rule.crash, rule.crash_traceback = exc, "RecursionError: code nested too deeply"
     reports = [(rule, report) for rule in rules if rule.crash is None for report in rule.reports]
     positions = _positions(wrapper) if reports else {}
     for rule, report in reports:
