@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -95,19 +96,25 @@ def run_audited(cwd: Path, root: Path, *args: str) -> tuple[int, dict[str, list[
     read_fd, write_fd = os.pipe()
     env = {k: v for k, v in os.environ.items() if k not in ("PARLINT_OUTPUT_FORMAT",)}
     env.pop("PARLINT_CACHE_DIR", None)
-    process = subprocess.Popen(
-        [sys.executable, "-c", AUDITED, str(write_fd), str(root), *args],
-        cwd=cwd,
-        pass_fds=(write_fd,),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as events_stream:
-        lines = events_stream.read().splitlines()
-    stdout, stderr = process.communicate(timeout=300)
+    # stdout/stderr go to files: the events pipe is read to its end first, and a child blocked
+    # on a full stdout pipe (a large SARIF report) would never close it.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-c", AUDITED, str(write_fd), str(root), *args],
+            cwd=cwd,
+            pass_fds=(write_fd,),
+            stdout=out,
+            stderr=err,
+            text=True,
+            env=env,
+        )
+        os.close(write_fd)
+        with os.fdopen(read_fd) as events_stream:
+            lines = events_stream.read().splitlines()
+        process.wait(timeout=300)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     events: dict[str, list[str]] = {}
     for line in lines:
         kind, detail = json.loads(line)
