@@ -1353,13 +1353,7 @@ class _Analysis:
 
     def _has_side_effects(self, element: cst.BaseExpression, site: _Site) -> bool:
         """The awaitable changes state somewhere (by the words of its calls, one call deep)."""
-        while isinstance(element, cst.Call) and _last_name(element.func) in (
-            "create_task", "ensure_future", "create_eager_task", "wait_for", "shield"
-        ):
-            args = _positional(element)
-            if not args:
-                return False
-            element = args[0].value
+        element = _unwrap_tasks(element)
         if not isinstance(element, cst.Call):
             return False
         if _call_verbs(element) & _SIDE_EFFECT_WORDS:
@@ -1818,12 +1812,29 @@ def _unwrap_iterable(node: cst.BaseExpression) -> cst.BaseExpression:
             return node
 
 
+# Calls that wrap an awaitable without changing what it does.
+_TASK_WRAPPERS = frozenset(
+    ("create_task", "ensure_future", "create_eager_task", "wait_for", "shield")
+)
+
+
+def _unwrap_tasks(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The awaitable inside task/timeout wrappers (`create_task(f())` -> `f()`); None when a
+    wrapper has no positional argument."""
+    while isinstance(expr, cst.Call) and _last_name(expr.func) in _TASK_WRAPPERS:
+        args = _positional(expr)
+        if not args:
+            return None
+        expr = args[0].value
+    return expr
+
+
 def _starts_work(element: cst.BaseExpression) -> bool:
     """A call that starts new work (a coroutine call, possibly wrapped in a task)."""
     while isinstance(element, cst.Call):
         name = _last_name(element.func)
         args = _positional(element)
-        if name in ("create_task", "ensure_future", "create_eager_task", "wait_for", "shield"):
+        if name in _TASK_WRAPPERS:
             if not args:
                 return False
             element = args[0].value
@@ -1881,13 +1892,7 @@ def _literal_elements(
 
 def _is_cleanup(expr: cst.BaseExpression) -> bool:
     """A wait, sleep or clean-up call (close, stop, disconnect...), possibly inside a task."""
-    while isinstance(expr, cst.Call) and _last_name(expr.func) in (
-        "create_task", "ensure_future", "create_eager_task", "wait_for", "shield"
-    ):
-        args = _positional(expr)
-        if not args:
-            return False
-        expr = args[0].value
+    expr = _unwrap_tasks(expr)
     if isinstance(expr, (cst.Name, cst.Attribute)):  # a callable handed to a task factory
         return _CHEAP_VERBS.match(_last_name(expr)) is not None
     return isinstance(expr, cst.Call) and _CHEAP_VERBS.match(_last_name(expr.func)) is not None
