@@ -518,12 +518,6 @@ class _Replacer(cst.CSTTransformer):
         return updated.with_changes(body=new_body) if changed else updated
 
 
-def replaced_code(
-    module: cst.Module, replacements: Sequence[Replacement], positions: Mapping | None = None
-) -> str:
-    return replaced_module(module, replacements, positions).code
-
-
 def replaced_module(
     module: cst.Module, replacements: Sequence[Replacement], positions: Mapping | None = None
 ) -> cst.Module:
