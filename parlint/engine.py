@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import BatchableMetadataProvider, MetadataWrapper, PositionProvider
 
 from parlint import noqa
 from parlint.config import Config
@@ -306,7 +306,7 @@ def run_rules(
     classes = list(classes)
     if not classes:
         return [], []
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True, cache=_ConfigForEveryProvider(config))
+    wrapper = Wrapper(module, cache=_ConfigForEveryProvider(config))
     context = RuleContext(path=path, source=source, module=module, wrapper=wrapper, config=config)
     rules = [cls(context) for cls in classes]
     findings: list[Finding] = []
@@ -392,6 +392,37 @@ def _walk_statements(
                     _walk_statements(child, methods)
     for method in methods.get(f"leave_{type_name}", ()):
         method(node)
+
+
+class Wrapper(MetadataWrapper):
+    """libcst's `MetadataWrapper` (without the deep copy: the tree comes from the parser), minus
+    one cost: libcst resolves providers in rounds and ends every round with a batched traversal
+    of the whole tree for the round's batchable providers, even when there are none (a full
+    rebuild of every node). parlint's providers (its analysis, `PositionProvider`) are not
+    batchable: they are computed here directly, in dependency order, with the same values."""
+
+    def __init__(self, module: cst.Module, cache: Mapping = {}) -> None:  # noqa: B006 - as libcst
+        super().__init__(module, unsafe_skip_copy=True, cache=cache)
+
+    def resolve_many(self, providers):  # type: ignore[no-untyped-def]
+        needed: set = set()
+        pending = list(providers)
+        while pending:
+            provider = pending.pop()
+            if provider not in needed and provider not in self._metadata:
+                needed.add(provider)
+                pending.extend(provider.METADATA_DEPENDENCIES)
+        if any(issubclass(p, BatchableMetadataProvider) for p in needed):
+            return super().resolve_many(providers)
+        while needed:
+            ready = [p for p in needed if all(d in self._metadata for d in p.METADATA_DEPENDENCIES)]
+            if not ready:  # a dependency cycle: libcst says so
+                return super().resolve_many(providers)
+            for provider in ready:
+                instance = provider(self._cache.get(provider)) if provider.gen_cache else provider()
+                self._metadata[provider] = instance._gen(self)
+                needed.discard(provider)
+        return {p: self._metadata[p] for p in providers}
 
 
 class _ConfigForEveryProvider(Mapping):
