@@ -86,10 +86,10 @@ def test_calls_of_unclear_effect_are_not_reported():
     ) == []
 
 
-def test_trio_suggests_a_nursery_without_a_fix():
+def test_trio_suggests_a_nursery_and_fixes_with_one_unsafely():
     (finding,) = findings(
         """
-        import trio
+        import trio as t
         async def f(api, ids):
             out = {}
             for i in ids:
@@ -97,4 +97,8 @@ def test_trio_suggests_a_nursery_without_a_fix():
         """
     )
     assert "a nursery" in finding.message
-    assert finding.fix is None
+    # read-only calls, yet unsafe: the nursery raises an item's error in an ExceptionGroup
+    assert finding.fix is not None and finding.fix.safety is Safety.UNSAFE
+    new_text = "".join(edit.content for edit in finding.fix.edits)
+    assert "t.open_nursery()" in new_text and "t.CapacityLimiter(5)" in new_text
+    assert "asyncio" not in new_text and not finding.fix.imports

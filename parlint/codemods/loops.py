@@ -24,6 +24,23 @@ Styles (`fix-style`):
 - `taskgroup` (target 3.11+, else `semaphore`): an `asyncio.TaskGroup` plus the semaphore; a
   failing item cancels its siblings.
 
+trio and anyio code (`framework`) has no gather: whatever the style, the iterations start in a
+nursery (`trio.open_nursery()`) or task group (`anyio.create_task_group()`), each worker holds a
+`CapacityLimiter(max_concurrency)` and writes its values to its own slot of a preallocated
+results list, so the tail still sees them in the original order:
+
+    _items = list(users)
+    _results = [None] * len(_items)
+    _limiter = trio.CapacityLimiter(5)
+    async def _fetch_one(_index, user):
+        async with _limiter:
+            _results[_index] = await fetch(user)
+    async with trio.open_nursery() as _nursery:
+        for _index, user in enumerate(_items):
+            _nursery.start_soon(_fetch_one, _index, user)
+    for user, profile in zip(_items, _results):
+        names.append(profile.name)
+
 The rule decides that the iterations are independent and how safe the fix is. Note for the
 safety decision: when an item fails, the original loop has already done the work of the items
 before it and none after it; the rewrite may have started any of them.
@@ -55,6 +72,9 @@ from parlint.types import Safety
 
 Comprehension = Union[cst.ListComp, cst.SetComp, cst.DictComp]
 
+# framework -> (how a nursery / task group is opened, the name of the group's variable)
+_OPENERS = {"trio": ("open_nursery()", "_nursery"), "anyio": ("create_task_group()", "_task_group")}
+
 _FORBIDDEN = (
     cst.Break,
     cst.Continue,
@@ -76,6 +96,8 @@ def loop_fix(
     asyncio_name: str | None = None,
     statement_of: cst.SimpleStatementLine | None = None,
     scope: cst.CSTNode | None = None,
+    framework: str = "asyncio",
+    framework_name: str | None = None,
 ) -> FixSpec | None:
     """The fix that runs the iterations of `node` concurrently, at most `max_concurrency` at once.
 
@@ -88,6 +110,9 @@ def loop_fix(
       `import asyncio`.
     - `scope`: the enclosing function; generated names avoid every name in it, and loop
       variables used outside the loop stay bound as the loop left them.
+    - `framework`: "asyncio", or "trio"/"anyio" for the nursery / task group form (`style`
+      does not apply; a comprehension must then be its statement's whole value);
+      `framework_name` is the module's name for it (None adds the import).
 
     Handled loop bodies: `results.append(await f(x))`, `results[k] = await f(x)`, a bare
     `await f(x)`, `y = await f(x)` (also several such statements) followed by synchronous work;
@@ -96,6 +121,8 @@ def loop_fix(
     """
     if style not in FIX_STYLES:
         raise ValueError(f"unknown fix style {style!r}")
+    if framework not in _OPENERS and framework != "asyncio":
+        raise ValueError(f"unknown framework {framework!r}")
     if max_concurrency < 1:
         raise ValueError("max_concurrency must be at least 1")
     if style == "taskgroup" and target_version < (3, 11):
@@ -104,7 +131,12 @@ def loop_fix(
         # A TaskGroup raises an item's error inside an ExceptionGroup, where the loop raised it
         # bare: callers' `except` clauses may no longer match.
         safety = Safety.UNSAFE
+    if framework in _OPENERS and safety is Safety.SAFE:
+        # Likewise a nursery (trio >= 0.25 by default, or strict) and an anyio task group.
+        safety = Safety.UNSAFE
     builder = _Builder(style, max_concurrency, target_version, asyncio_name, taken_names(scope))
+    if framework in _OPENERS:
+        builder.framework, builder.framework_name = framework, framework_name
     if isinstance(node, cst.For):
         new = builder.for_loop(node, scope)
         if new is None:
@@ -131,13 +163,57 @@ class _Head:
 
 
 @dataclass
+class _Loop:
+    """A `for` loop split for the rewrite: the head runs per item in a worker, the tail after."""
+
+    head: list[cst.BaseStatement]
+    params: list[str]  # the names the loop target binds, the worker's parameters
+    outs: list[str]  # the head's values the tail (or later code) needs
+    shape: _Head
+    value: str | None  # the name for the awaited value of an append/setitem
+    body: cst.CSTNode
+    items: str  # the loop target's source (parenthesised when a bare tuple)
+    source_iter: str
+    tail: list[cst.BaseStatement]
+    keep_target: bool  # code after the loop reads the loop variables
+    scope: cst.CSTNode | None
+
+    @property
+    def only_appends_to_a_list(self) -> bool:
+        """The body only appends the awaited value to a local list: `extend` does the same."""
+        sink = self.shape.sink
+        return (
+            self.shape.kind == "append"
+            and not self.tail
+            and self.outs == [self.value]
+            and isinstance(sink, cst.Name)
+            and _is_list(self.scope, sink.value)
+        )
+
+
+@dataclass
 class _Builder:
     style: str
     limit: int
     target_version: tuple[int, int]
     asyncio_name: str | None
     taken: set[str]
+    framework: str = "asyncio"
+    framework_name: str | None = None
     _imports: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    @property
+    def nursery(self) -> bool:
+        """Whether the iterations start in a trio nursery / anyio task group."""
+        return self.framework in _OPENERS
+
+    @property
+    def fw(self) -> str:
+        """The module's name for trio/anyio (asking for the import when it has none)."""
+        request = (self.framework, None, None)
+        if self.framework_name is None and request not in self._imports:
+            self._imports.append(request)
+        return self.framework_name or self.framework
 
     @property
     def aio(self) -> str:
@@ -191,22 +267,86 @@ class _Builder:
         if shape.kind in ("append", "setitem"):
             value = fresh_name("_value", self.taken)
             outs.append(value)
-        one = self._one(head, params, outs, shape, value, loop.body)
         items = code(loop.target)
         if isinstance(loop.target, (cst.Tuple, cst.List)) and not loop.target.lpar:
             items = f"({items})"
         source_iter = code(loop.iter)
+        parts = _Loop(head, params, outs, shape, value, loop.body, items, source_iter, tail, keep_target, scope)
+        new = self._nursery_loop(parts) if self.nursery else self._gathered_loop(parts)
+        if loop.orelse is not None:
+            # No `break` in the body: the `else` block always ran after the loop.
+            new.extend(loop.orelse.body.body)  # type: ignore[attr-defined]
+        comments = [*loop.leading_lines, *comment_lines(loop.with_changes(leading_lines=()))]
+        new[0] = with_leading(new[0], comments)
+        return new
+
+    def _nursery_loop(self, loop: _Loop) -> list[cst.BaseStatement]:
+        """trio/anyio: every item starts in a nursery / task group; the worker writes its values
+        to the item's slot. The starting `for` binds the loop variables as the loop did (the
+        last item), and the tail runs afterwards in the original order."""
+        new: list[cst.BaseStatement] = []
+        materialised = loop.source_iter
+        if loop.outs or loop.tail:
+            materialised = fresh_name("_items", self.taken)
+            new.append(statement(f"{materialised} = list({loop.source_iter})\n"))
+        slot = None
+        if loop.outs:
+            results = fresh_name("_results", self.taken)
+            slot = (results, fresh_name("_index", self.taken))
+            new.append(statement(f"{results} = [None] * len({materialised})\n"))
+        one = self._one(loop.head, loop.params, loop.outs, loop.shape, loop.value, loop.body, slot=slot)
+        new.extend(one.defs)
+        new.append(self._start_all(one.name, loop.params, loop.items, materialised, slot))
+        if slot is None and not loop.tail:
+            return new
+        if loop.only_appends_to_a_list:
+            new.append(statement(f"{code(loop.shape.sink)}.extend({slot[0]})\n"))  # type: ignore[index]
+            return new
+        new.append(self._tail_loop(loop, materialised, slot[0] if slot else None))
+        return new
+
+    def _start_all(
+        self, worker: str, params: list[str], items: str, iterable: str, slot: tuple[str, str] | None
+    ) -> cst.BaseStatement:
+        """`async with trio.open_nursery() as _nursery:` starting `worker` once per item."""
+        opener, group_base = _OPENERS[self.framework]
+        group = fresh_name(group_base, self.taken)
+        args = ", ".join([worker, *([slot[1]] if slot else []), *params])
+        loop = f"for {slot[1]}, {items} in enumerate({iterable}):\n" if slot else f"for {items} in {iterable}:\n"
+        return statement(
+            f"async with {self.fw}.{opener} as {group}:\n"
+            f"    {loop}"
+            f"        {group}.start_soon({args})\n"
+        )
+
+    def _tail_loop(self, loop: _Loop, materialised: str, results: str | None) -> cst.BaseStatement:
+        """The synchronous rest of each iteration, item by item with its values, in order."""
+        tail_target = loop.items
+        zipped = materialised
+        if loop.outs:
+            unpack = loop.outs[0] if len(loop.outs) == 1 else "(" + ", ".join(loop.outs) + ")"
+            tail_target = f"{loop.items}, {unpack}"
+            zipped = f"zip({materialised}, {results})"
+        sinks: list[cst.BaseStatement] = []
+        shape = loop.shape
+        if shape.kind == "append":
+            sinks.append(statement(f"{code(shape.sink)}.append({loop.value})\n"))
+        elif shape.kind == "setitem":
+            sinks.append(statement(f"{code(shape.sink)}[{code(shape.key)}] = {loop.value}\n"))
+        tail_body = [*sinks, *loop.tail] or [statement("pass\n")]
+        header = statement(f"for {tail_target} in {zipped}:\n    pass\n")
+        assert isinstance(header, cst.For)
+        return header.with_changes(body=header.body.with_changes(body=tail_body))
+
+    def _gathered_loop(self, loop: _Loop) -> list[cst.BaseStatement]:
+        """asyncio: one gather (or one per batch) over an inner coroutine per item."""
+        head, params, outs, shape, value = loop.head, loop.params, loop.outs, loop.shape, loop.value
+        items, source_iter, tail, keep_target = loop.items, loop.source_iter, loop.tail, loop.keep_target
+        one = self._one(head, params, outs, shape, value, loop.body)
         new: list[cst.BaseStatement] = []
         new.extend(one.defs)
         call = f"{one.name}({', '.join(params)})"
-        plain_list_append = (
-            shape.kind == "append"
-            and not tail
-            and not keep_target
-            and outs == [value]
-            and isinstance(shape.sink, cst.Name)
-            and _is_list(scope, shape.sink.value)
-        )
+        plain_list_append = loop.only_appends_to_a_list and not keep_target
         if not outs and not tail:
             materialised = source_iter
             if keep_target:
@@ -224,27 +364,7 @@ class _Builder:
             results = fresh_name("_results", self.taken)
             new.append(statement(f"{materialised} = list({source_iter})\n"))
             new.extend(self._run(call, items, materialised, sink=("bind", results)))
-            tail_target = items
-            if outs:
-                unpack = outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
-                tail_target = f"{items}, {unpack}"
-                zipped = f"zip({materialised}, {results})"
-            else:
-                zipped = materialised
-            sinks: list[cst.BaseStatement] = []
-            if shape.kind == "append":
-                sinks.append(statement(f"{code(shape.sink)}.append({value})\n"))
-            elif shape.kind == "setitem":
-                sinks.append(statement(f"{code(shape.sink)}[{code(shape.key)}] = {value}\n"))
-            tail_body = [*sinks, *tail] or [statement("pass\n")]
-            header = statement(f"for {tail_target} in {zipped}:\n    pass\n")
-            assert isinstance(header, cst.For)
-            new.append(header.with_changes(body=header.body.with_changes(body=tail_body)))
-        if loop.orelse is not None:
-            # No `break` in the body: the `else` block always ran after the loop.
-            new.extend(loop.orelse.body.body)  # type: ignore[attr-defined]
-        comments = [*loop.leading_lines, *comment_lines(loop.with_changes(leading_lines=()))]
-        new[0] = with_leading(new[0], comments)
+            new.append(self._tail_loop(loop, materialised, results))
         return new
 
     # --- comprehensions ----------------------------------------------------------------
@@ -276,11 +396,15 @@ class _Builder:
             wrap = "set" if isinstance(comp, cst.SetComp) else ""
         if wrap and wrap in self.taken:
             return None  # `set`/`dict` rebound in this function
-        return_stmt = statement(f"return {value}\n")
-        one = self._one([], params, [], None, None, comp, returns=return_stmt)
-        call = f"{one.name}({', '.join(params)})"
         filters = "".join(f" if {code(cond.test)}" for cond in for_in.ifs)
         items, source_iter = code(for_in.target), code(for_in.iter)
+        element = items  # the target as an element of a list display
+        if isinstance(for_in.target, (cst.Tuple, cst.List)) and not for_in.target.lpar:
+            element = f"({items})"
+        if self.nursery:
+            return self._nursery_comprehension(comp, stmt, value, wrap, items, element, source_iter, filters)
+        one = self._one([], params, [], None, None, comp, returns=value)
+        call = f"{one.name}({', '.join(params)})"
         style = self.style
         if style != "semaphore" and not _is_whole_value(stmt, comp):
             # Evaluating the comprehension before its statement would reorder the statement's
@@ -294,9 +418,49 @@ class _Builder:
             results = fresh_name("_results", self.taken)
             iterable = source_iter
             if filters:
-                iterable = f"[{items} for {items} in {source_iter}{filters}]"
+                iterable = f"[{element} for {items} in {source_iter}{filters}]"
             pre.extend(self._run(call, items, iterable, sink=("bind", results), style=style))
             result = f"{wrap}({results})" if wrap else results
+        new_stmt = stmt.deep_replace(comp, cst.parse_expression(result))
+        assert isinstance(new_stmt, cst.SimpleStatementLine)
+        pre[0] = with_leading(pre[0], stmt.leading_lines)
+        return [*pre, new_stmt.with_changes(leading_lines=())]
+
+    def _nursery_comprehension(
+        self,
+        comp: Comprehension,
+        stmt: cst.SimpleStatementLine,
+        value: str,
+        wrap: str,
+        items: str,
+        element: str,
+        source_iter: str,
+        filters: str,
+    ) -> list[cst.BaseStatement] | None:
+        """trio/anyio: the comprehension's items start in a nursery / task group before its
+        statement, which then reads the results in order."""
+        if not _is_whole_value(stmt, comp):
+            return None  # no expression form: running it first would reorder the statement
+        materialised = fresh_name("_items", self.taken)
+        results = fresh_name("_results", self.taken)
+        slot = (results, fresh_name("_index", self.taken))
+        # The comprehension's variables are its own: the starting loop must not bind them in
+        # the function, so it passes each item whole and the worker unpacks it.
+        item = fresh_name("_item", self.taken)
+        target = comp.for_in.target
+        if isinstance(target, cst.Name):
+            head, params = [], [target.value]
+        else:
+            head, params = [statement(f"{items} = {item}\n")], [item]
+        one = self._one(head, params, [], None, None, comp, returns=value, slot=slot)
+        iterable = f"[{element} for {items} in {source_iter}{filters}]" if filters else f"list({source_iter})"
+        pre: list[cst.BaseStatement] = [
+            statement(f"{materialised} = {iterable}\n"),
+            statement(f"{results} = [None] * len({materialised})\n"),
+            *one.defs,
+            self._start_all(one.name, [item], item, materialised, slot),
+        ]
+        result = f"{wrap}({results})" if wrap else results
         new_stmt = stmt.deep_replace(comp, cst.parse_expression(result))
         assert isinstance(new_stmt, cst.SimpleStatementLine)
         pre[0] = with_leading(pre[0], stmt.leading_lines)
@@ -317,22 +481,30 @@ class _Builder:
         shape: _Head | None,
         value: str | None,
         callee_source: cst.CSTNode,
-        returns: cst.BaseStatement | None = None,
+        returns: str | None = None,
+        slot: tuple[str, str] | None = None,
     ) -> _Builder._One:
-        """The inner coroutine: the head of one iteration, under the semaphore when the style
-        has one, returning the values the tail needs."""
+        """The inner coroutine: the head of one iteration, under the semaphore (or limiter) when
+        the style has one, returning the values the tail needs; with `slot` (results list,
+        index parameter) it stores them at `results[index]` instead."""
         name = fresh_name(f"_{_callee(callee_source) or 'run'}_one", self.taken)
         body = list(head)
+
+        def hand_on(expression: str) -> cst.BaseStatement:
+            if slot is None:
+                return statement(f"return {expression}\n")
+            return statement(f"{slot[0]}[{slot[1]}] = {expression}\n")
+
         if returns is not None:
-            body.append(returns)
+            body.append(hand_on(returns))
         elif shape is not None and shape.kind in ("append", "setitem"):
             assert shape.value is not None
             others = [o for o in outs if o != value]
             if others:
                 body.append(statement(f"{value} = {code(shape.value)}\n"))
-                body.append(statement(f"return {', '.join(outs)}\n"))
+                body.append(hand_on(", ".join(outs)))
             else:
-                body.append(statement(f"return {code(shape.value)}\n"))
+                body.append(hand_on(code(shape.value)))
         elif outs:
             last = body[-1] if body else None
             small = last.body[0] if isinstance(last, cst.SimpleStatementLine) else None
@@ -342,17 +514,23 @@ class _Builder:
                 and not last.leading_lines  # type: ignore[union-attr]
             ):
                 # `y = await f(x)` then `return y` -> `return await f(x)`
-                body[-1] = statement(f"return {code(small.value)}\n")
+                body[-1] = hand_on(code(small.value))
             else:
-                body.append(statement(f"return {', '.join(outs)}\n"))
+                body.append(hand_on(", ".join(outs)))
         defs: list[cst.BaseStatement] = []
-        if self.style in ("semaphore", "taskgroup"):
+        if self.nursery:
+            limiter = fresh_name("_limiter", self.taken)
+            defs.append(statement(f"{limiter} = {self.fw}.CapacityLimiter({self.limit})\n"))
+            guard = statement(f"async with {limiter}:\n    pass\n")
+            assert isinstance(guard, cst.With)
+            body = [guard.with_changes(body=guard.body.with_changes(body=body))]
+        elif self.style in ("semaphore", "taskgroup"):
             semaphore = fresh_name("_semaphore", self.taken)
             defs.append(statement(f"{semaphore} = {self.aio}.Semaphore({self.limit})\n"))
             guard = statement(f"async with {semaphore}:\n    pass\n")
             assert isinstance(guard, cst.With)
             body = [guard.with_changes(body=guard.body.with_changes(body=body))]
-        template = statement(f"async def {name}({', '.join(params)}):\n    pass\n")
+        template = statement(f"async def {name}({', '.join([*(slot[1:] if slot else ()), *params])}):\n    pass\n")
         assert isinstance(template, cst.FunctionDef)
         defs.append(template.with_changes(body=template.body.with_changes(body=body)))
         return _Builder._One(name, defs)

@@ -29,19 +29,27 @@ def loop_message(loop: LoopAnalysis, max_concurrency: int) -> str:
 
 
 def loop_fix_spec(
-    loop: LoopAnalysis, analysis: FunctionAnalysis, config: object, statement: cst.CSTNode | None
+    loop: LoopAnalysis,
+    analysis: FunctionAnalysis,
+    config: object,
+    statement: cst.CSTNode | None,
+    module: cst.Module | None = None,
 ) -> FixSpec | None:
-    if loop.framework in ("trio", "anyio"):
-        return None
     try:
+        from parlint.codemods.common import module_alias
         from parlint.codemods.loops import loop_fix
     except ImportError:  # the codemod is optional: report without a fix
         return None
     if not isinstance(loop.node, (cst.For, cst.ListComp, cst.SetComp, cst.DictComp)):
         return None
     # Safe only for reads in a module that uses asyncio itself: code importing no framework may
-    # run under trio through an abstraction layer, where asyncio primitives fail.
+    # run under trio through an abstraction layer, where asyncio primitives fail. trio/anyio
+    # loops get a nursery / task group, unsafe whatever the calls (see the docstring).
     read_only = all(site.read_only for site in loop.sites) and loop.framework == "asyncio"
+    framework = loop.framework if loop.framework in ("trio", "anyio") else "asyncio"
+    framework_name = None
+    if module is not None and framework != "asyncio":
+        framework_name = module_alias(module, framework)
     option = getattr(config, "option", None)
     try:
         style = option("fix-style") if option else "semaphore"
@@ -57,6 +65,8 @@ def loop_fix_spec(
         asyncio_name=loop.asyncio_alias,
         statement_of=statement if isinstance(statement, cst.SimpleStatementLine) else None,
         scope=analysis.function,
+        framework=framework,
+        framework_name=framework_name,
     )
 
 
@@ -120,11 +130,14 @@ class AwaitInLoop(Rule):
     failure still propagates. Unsafe in a module that imports no async framework (it may run
     under trio through an abstraction layer, where asyncio primitives fail), and unsafe when
     the per-item calls have effects (they then overlap, and a failure may come after later
-    items have already changed). trio/anyio loops get no automatic fix.
+    items have already changed). trio/anyio loops become a nursery / task group with a
+    `CapacityLimiter`, each item writing its result to its own slot (order kept); that fix is
+    always unsafe, because a nursery or task group raises an item's error inside an
+    `ExceptionGroup` where the loop raised it bare (as the `taskgroup` style does).
 
     ## Options
-    `max-concurrency` bounds the rewrite; `fix-style` chooses its form. The analysis options
-    (`serial-receivers`, `concurrent-safe-receivers`, `ordered-calls`) apply.
+    `max-concurrency` bounds the rewrite; `fix-style` chooses its form (asyncio only). The
+    analysis options (`serial-receivers`, `concurrent-safe-receivers`, `ordered-calls`) apply.
 
     ## Known problems
     Test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) is skipped: tests sequence
@@ -194,5 +207,5 @@ class AwaitInLoop(Rule):
             if not loop.independent:
                 continue
             statement = loop.sites[0].statement if loop.sites else None
-            fix = loop_fix_spec(loop, analysis, self.context.config, statement)
+            fix = loop_fix_spec(loop, analysis, self.context.config, statement, self.context.module)
             self.report(loop.node, loop_message(loop, max_concurrency), fix=fix)

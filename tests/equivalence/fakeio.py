@@ -1,6 +1,7 @@
 """Fake, instrumented I/O for the executed-equivalence suite.
 
-Every call sleeps a fixed latency (asyncio.sleep), is recorded with its start and end time, and
+Every call sleeps a fixed latency (`anyio.sleep`, so that the same cases run under asyncio, trio
+and anyio), is recorded with its start and end time, and
 counts towards an in-flight counter whose peak is kept. A call's result is a token naming the
 call (`"fetch_user(7)"`), so that a later call whose arguments contain the token is known to
 depend on it: the producer must end before the consumer starts.
@@ -8,8 +9,10 @@ depend on it: the producer must end before the consumer starts.
 
 from __future__ import annotations
 
-import asyncio
+import time
 from dataclasses import dataclass, field
+
+import anyio
 
 LATENCY = 0.04
 SLOW = 0.12  # for the skewed cases
@@ -43,16 +46,15 @@ def _token(name: str, args: tuple) -> str:
 
 
 async def _io(name: str, args: tuple, latency: float = LATENCY) -> str:
-    loop = asyncio.get_running_loop()
-    call = Call(name, args, loop.time())
+    call = Call(name, args, time.perf_counter())
     RECORDER.calls.append(call)
     RECORDER.in_flight += 1
     RECORDER.peak = max(RECORDER.peak, RECORDER.in_flight)
     try:
-        await asyncio.sleep(latency)
+        await anyio.sleep(latency)
     finally:
         RECORDER.in_flight -= 1
-        call.end = loop.time()
+        call.end = time.perf_counter()
     call.result = _token(name, args)
     return call.result
 

@@ -9,6 +9,7 @@ import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import fakeio
 
@@ -41,9 +42,15 @@ def case_names(module) -> list[str]:
     ]
 
 
-def run_case(module, name: str) -> Run:
+def run_asyncio(function: Callable) -> object:
+    return asyncio.run(function())
+
+
+def run_case(module, name: str, runner: Callable = run_asyncio) -> Run:
+    """Run the case under `runner`, which is given the coroutine function (`run_asyncio`,
+    `trio.run`, ...)."""
     fakeio.RECORDER.reset()
-    result = asyncio.run(getattr(module, name)())
+    result = runner(getattr(module, name))
     calls = list(fakeio.RECORDER.calls)
     # The makespan of the I/O (first start to last end), without the event loop's set-up.
     seconds = max(c.end for c in calls) - min(c.start for c in calls) if calls else 0.0

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 from fix_drivers import install_drivers
-from harness import call_set, case_names, dependency_violations, import_file, run_case
+from harness import call_set, case_names, dependency_violations, import_file, run_asyncio, run_case
 from parlint.cli import main
 
 CASES = Path(__file__).parent / "cases"
@@ -62,14 +63,17 @@ def function_source(path: Path, name: str) -> str:
     raise LookupError(name)
 
 
-def compare(original_path: Path, fixed_path: Path, *, expect_speedup: bool = True) -> list[str]:
-    """Assert the equivalence of every case; return the names of cases not made faster."""
+def compare(
+    original_path: Path, fixed_path: Path, *, expect_speedup: bool = True, runner: Callable = run_asyncio
+) -> list[str]:
+    """Assert the equivalence of every case (run by `runner`, see harness.run_case); return the
+    names of cases not made faster."""
     original, fixed = import_file(original_path), import_file(fixed_path)
     names = case_names(original)
     assert names and names == case_names(fixed)
     slow = []
     for name in names:
-        before, after = run_case(original, name), run_case(fixed, name)
+        before, after = run_case(original, name, runner), run_case(fixed, name, runner)
         assert after.result == before.result, name
         assert call_set(after) == call_set(before), name
         assert dependency_violations(after) == [], name
@@ -81,20 +85,22 @@ def compare(original_path: Path, fixed_path: Path, *, expect_speedup: bool = Tru
         elif name.startswith("dependent_"):
             assert function_source(fixed_path, name) == function_source(original_path, name)
             assert [c.name for c in after.calls] == [c.name for c in before.calls], name
-        elif not _faster(original, fixed, name, before.seconds, after.seconds):
+        elif not _faster(original, fixed, name, before.seconds, after.seconds, runner):
             slow.append(f"{name}: {before.seconds:.3f}s -> {after.seconds:.3f}s")
     if expect_speedup:
         assert slow == [], slow
     return slow
 
 
-def _faster(original, fixed, name: str, before: float, after: float, attempts: int = 3) -> bool:
+def _faster(
+    original, fixed, name: str, before: float, after: float, runner: Callable = run_asyncio, attempts: int = 3
+) -> bool:
     """At least 1.5x faster; re-measured a few times, because other processes on the machine
     can stall the event loop and stretch one run."""
     for _ in range(attempts):
         if after > 0 and before / after >= 1.5:
             return True
-        before, after = run_case(original, name).seconds, run_case(fixed, name).seconds
+        before, after = run_case(original, name, runner).seconds, run_case(fixed, name, runner).seconds
     return after > 0 and before / after >= 1.5
 
 
