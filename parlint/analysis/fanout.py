@@ -137,6 +137,10 @@ _SIDE_EFFECT_WORDS = frozenset(
     transfer pay
     """.split()
 )
+# Verbs of calls that only read (a coroutine whose awaits are all reads changes nothing remote).
+_READ_VERBS = frozenset(
+    "get fetch read list load query request retrieve find search lookup download describe".split()
+)
 _THREADED_FILE_APIS = {"anyio.Path", "trio.Path", "anyio.open_file", "trio.open_file", "aiofiles.open"}
 # In-process service/event dispatch (no I/O of its own): Home Assistant's service and event bus.
 _IN_PROCESS = re.compile(r"(^|\.)(services\.async_call|bus\.async_fire|async_dispatcher_send)$")
@@ -210,6 +214,7 @@ class Settings:
     small_width: int = DEFAULT_SMALL_WIDTH
     small_iterables: tuple[str, ...] = ()
     bounding_helpers: tuple[str, ...] = ()
+    report_fetched: bool = False
 
     @classmethod
     def from_config(cls, config: Any) -> Settings:
@@ -220,6 +225,7 @@ class Settings:
                 int(config.option("fan-out-small-width")),
                 tuple(config.option("fan-out-small-iterables") or ()),
                 tuple(config.option("fan-out-bounding-helpers") or ()),
+                bool(config.option("fan-out-report-fetched")),
             )
         except KeyError:  # the rules declaring the options are not loaded (unit tests)
             return cls()
@@ -1182,7 +1188,209 @@ class _Analysis:
             return None
         if not _starts_work(element):
             return "the items are existing tasks or futures: no new work starts here"
-        return self._work_bound(element, site, depth=0)
+        if self._wraps_callers_awaitables(element, site):
+            return "the items are awaitables the caller made: no new work starts here"
+        reason = self._work_bound(element, site, depth=0)
+        if reason is None and width.node is not None:
+            reason = self._width_not_evidently_data(width, site, facts)
+        return reason
+
+    # --- where the width comes from ---
+
+    def _width_not_evidently_data(
+        self, width: _Width, site: _Site, facts: _FunctionFacts | None
+    ) -> str | None:
+        """Why parlint cannot see that the width is data-sized, or None when it can.
+
+        It can when the collection is handed in by a caller outside the module (a bulk
+        operation over the caller's data), when the width is a count computed at run time
+        (`range(first, last)`), and when the work fans out again over what it finds (a
+        recursion: graph-sized). A collection the function fetches or an object holds is sized
+        by that service or object (its brokers, devices, open issues...), which parlint cannot
+        see: reported only with `fan-out-report-fetched`.
+        """
+        if self.settings.report_fetched or width.node is None:
+            return None
+        if width.element is not None and self._recursive_work(width.element, site):
+            return None
+        return self._held_reason(width.node, site, facts, depth=0)
+
+    def _recursive_work(self, element: cst.BaseExpression, site: _Site) -> bool:
+        """The per-item work is a same-module function that calls itself (a graph walk)."""
+        element = _unwrap_tasks(element)
+        if not isinstance(element, cst.Call):
+            return False
+        return any(
+            function.name.value in self._facts(function).calls_by_name
+            for function in self._callees(element, site)
+        )
+
+    def _held_reason(
+        self,
+        expr: cst.BaseExpression,
+        site: _Site,
+        facts: _FunctionFacts | None,
+        depth: int,
+    ) -> str | None:
+        """None when `expr` is a caller's collection or a computed count; else why not."""
+        if depth > 6:
+            return None
+        node = _unwrap_iterable(expr)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self._held_reason(node.for_in.iter, site, facts, depth + 1)
+        if isinstance(node, cst.BinaryOperation):
+            left = self._held_reason(node.left, site, facts, depth + 1)
+            right = self._held_reason(node.right, site, facts, depth + 1)
+            return None if left is None or right is None else left
+        if isinstance(node, cst.Call):
+            name = dotted_name(node.func) or ""
+            args = _positional(node)
+            if name == "range":
+                return None  # a count computed at run time (constant ranges are small)
+            if name == "map" and len(args) >= 2:
+                return self._held_reason(args[1].value, site, facts, depth + 1)
+            return f"a collection fetched by `{_short(self.module.code_for_node(node.func))}`"
+        if isinstance(node, cst.Name):
+            return self._name_held_reason(node.value, site, facts, depth)
+        if isinstance(node, cst.Attribute):
+            return "a collection an object holds"
+        if isinstance(node, cst.Subscript):
+            return "an entry of a mapping or message"
+        return "not a collection handed in by a caller"
+
+    def _name_held_reason(
+        self, name: str, site: _Site, facts: _FunctionFacts | None, depth: int
+    ) -> str | None:
+        for ancestor in reversed(site.stack):
+            if isinstance(ancestor, cst.FunctionDef):
+                break
+            if isinstance(ancestor, cst.For) and name in _target_names(ancestor.target):
+                return self._held_reason(ancestor.iter, site, facts, depth + 1)
+        if facts is not None:
+            value = self._last_assignment(name, site, facts)
+            if value is not None and not _is_empty_collection(value):
+                return self._held_reason(value, site, facts, depth + 1)
+            if value is not None:
+                return self._built_held_reason(name, site, facts, depth)
+            loop = self._loop_binding(name, site, facts)
+            if loop is not None:
+                return self._held_reason(loop.iter, site, facts, depth + 1)
+        for function in reversed([n for n in site.stack if isinstance(n, cst.FunctionDef)]):
+            if name in set(_params(function)):
+                return self._parameter_held_reason(function, name, depth)
+            outer = self._facts(function)
+            if function is not (facts.node if facts is not None else None) and name in outer.assigns:
+                value = outer.assigns[name][-1][1]
+                if _is_empty_collection(value):
+                    return None
+                return self._held_reason(value, site, None, depth + 1)
+        return "a module-level collection"
+
+    def _built_held_reason(
+        self, name: str, site: _Site, facts: _FunctionFacts, depth: int
+    ) -> str | None:
+        """A local collection filled after `name = []`: from where its items come."""
+        here = facts.order.get(id(site.call), len(facts.nodes))
+        reasons = []
+        for index, kind, added in facts.mutations.get(name, ()):
+            if index >= here:
+                continue
+            if kind == "extend":
+                reasons.append(self._held_reason(added, site, facts, depth + 1))  # type: ignore[arg-type]
+                continue
+            loop = self._innermost_loop_of(facts.nodes[index], facts)
+            if loop is not None:
+                reasons.append(self._held_reason(loop.iter, site, facts, depth + 1))
+        if not reasons or None in reasons:
+            return None
+        return reasons[0]
+
+    def _parameter_held_reason(self, function: cst.FunctionDef, name: str, depth: int) -> str | None:
+        """A parameter: data, unless every caller in the module passes a held collection."""
+        calls = self._calls_to(function)
+        if not calls:
+            return None  # called from elsewhere: the caller's data decides
+        for call, stack in calls:
+            arguments = _arguments_for(function, name, call)
+            if arguments is None:
+                return None
+            caller = _enclosing_function(stack)
+            caller_facts = self._facts(caller) if caller is not None else None
+            caller_site = _Site(call, stack)
+            for argument in arguments:
+                kind = self._iterable_kind(
+                    argument, cst.Name("_"), frozenset(), caller_site, caller_facts
+                )
+                if kind == "data" and (
+                    self._held_reason(argument, caller_site, caller_facts, depth + 1) is None
+                ):
+                    return None
+        return "every caller in this module passes a short literal or a collection it holds or fetched"
+
+    def _calls_to(
+        self, function: cst.FunctionDef
+    ) -> list[tuple[cst.Call, tuple[cst.CSTNode, ...]]] | None:
+        """The calls of `function` in this module (by name), or None when it is referenced
+        other than by a call (handed on as a callback: its callers are unknown)."""
+        calls = []
+        method = isinstance(_enclosing_scope(self._definition_stack(function)), cst.ClassDef)
+        for node, stack in self._references().get(function.name.value, []):
+            if node is function.name:
+                continue
+            parent = stack[-2] if len(stack) >= 2 else None
+            holder: cst.CSTNode = node
+            if isinstance(parent, cst.Attribute) != method:
+                continue  # `client.delete(k)` is not module function `delete`; `f()` no method
+            if isinstance(parent, cst.Attribute):
+                holder, parent = parent, (stack[-3] if len(stack) >= 3 else None)
+                call_stack = stack[:-2]
+            else:
+                call_stack = stack[:-1]
+            if not (isinstance(parent, cst.Call) and parent.func is holder):
+                return None
+            calls.append((parent, call_stack))
+        return calls
+
+    def _definition_stack(self, function: cst.FunctionDef) -> tuple[cst.CSTNode, ...]:
+        for candidate, stack in self.collector.functions.get(function.name.value, ()):
+            if candidate is function:
+                return stack
+        return ()
+
+    def _wraps_callers_awaitables(self, element: cst.BaseExpression, site: _Site) -> bool:
+        """`self._as_future(x)`: a same-module plain `def` that returns its argument wrapped
+        in a future (or a ready future): the awaitables were made by the caller."""
+        if not isinstance(element, cst.Call):
+            return False
+        callees = self._callees(element, site)
+        if not callees:
+            return False
+        for function in callees:
+            if function.asynchronous is not None:
+                return False
+            params = set(_params(function))
+            facts = self._facts(function)
+            futures = {  # locals holding a new, empty future (`f = loop.create_future()`)
+                name
+                for name, values in facts.assigns.items()
+                if all(isinstance(v, cst.Call) and _last_name(v.func) in _NOT_WORK for _, v in values)
+            }
+            returns = [n for n in facts.nodes if isinstance(n, cst.Return)]
+            if not returns:
+                return False
+            for ret in returns:
+                value = ret.value
+                if isinstance(value, cst.Name) and value.value in params | futures:
+                    continue
+                if (
+                    isinstance(value, cst.Call)
+                    and _last_name(value.func) in _TASK_WRAPPERS
+                    and _positional(value)
+                    and _names_in(_positional(value)[0].value) <= params
+                ):
+                    continue
+                return False
+        return True
 
     def _work_bound(self, element: cst.BaseExpression, site: _Site, depth: int) -> str | None:
         """Why the awaitable `element` does no unbounded work, or None."""
@@ -1231,13 +1439,17 @@ class _Analysis:
             facts = self._facts(function)
             if facts.holds_limiter:
                 return f"`{function.name.value}` holds a limiter"
+            if not any(
+                isinstance(n, cst.Await)
+                or (isinstance(n, (cst.For, cst.With)) and n.asynchronous is not None)
+                for n in facts.nodes
+            ):
+                return f"`{function.name.value}` never awaits: it computes in memory"
             if facts.long_running:
                 return f"`{function.name.value}` is a long-running worker"
-            awaited = _calls_awaited(function, facts)
-            if awaited and all(
-                _IN_PROCESS.search(dotted_name(c.func) or "") for c in awaited
-            ):
+            if self._dispatches_in_process(function, site.stack):
                 return f"`{function.name.value}` only dispatches in-process"
+            awaited = _calls_awaited(function, facts)
             if awaited and all(_CHEAP_VERBS.match(_last_name(c.func)) for c in awaited):
                 return f"`{function.name.value}` only waits or cleans up"
             for inner in _calls_awaited(function, facts):
@@ -1245,6 +1457,50 @@ class _Analysis:
                 if reason is not None and "holds a limiter" in reason:
                     return reason
         return None
+
+    def _dispatches_in_process(
+        self, function: cst.FunctionDef, stack: tuple[cst.CSTNode, ...], depth: int = 0
+    ) -> bool:
+        """Every await of `function` is an in-process dispatch or a wait for one, directly or
+        through same-module functions (three deep): it does no I/O of its own to bound."""
+        inner = (*stack, function)
+        kinds = [
+            self._dispatch_kind(call, inner, depth)
+            for call in _calls_awaited(function, self._facts(function))
+        ]
+        return "dispatch" in kinds and "work" not in kinds
+
+    def _dispatch_kind(
+        self, expr: cst.BaseExpression, stack: tuple[cst.CSTNode, ...], depth: int
+    ) -> str:
+        """"dispatch" (in process), "wait" (for work started elsewhere) or "work"."""
+        call = _unwrap_tasks(expr)
+        if not isinstance(call, cst.Call):
+            return "work"
+        name = _last_name(call.func)
+        if _IN_PROCESS.search(dotted_name(call.func) or ""):
+            return "dispatch"
+        args = _positional(call)
+        if name.endswith("create_task") and args:  # a framework's own task factory
+            return self._dispatch_kind(args[0].value, stack, depth)
+        callees = self._callees(call, _Site(call, stack)) if depth < 3 else []
+        if callees:
+            if all(self._dispatches_in_process(f, stack, depth + 1) for f in callees):
+                return "dispatch"
+            handed = [
+                self._dispatch_kind(a.value, stack, depth)
+                for a in args
+                if isinstance(a.value, cst.Call)
+            ]
+            if handed and "work" not in handed and all(self._only_waits(f) for f in callees):
+                return "dispatch" if "dispatch" in handed else "wait"
+            return "work"
+        return "wait" if _CHEAP_VERBS.match(name) else "work"
+
+    def _only_waits(self, function: cst.FunctionDef) -> bool:
+        """A helper that only waits (for the task it is handed, with a timeout)."""
+        awaited = _calls_awaited(function, self._facts(function))
+        return bool(awaited) and all(_CHEAP_VERBS.match(_last_name(c.func)) for c in awaited)
 
     def _callees(self, call: cst.Call, site: _Site) -> list[cst.FunctionDef]:
         """Same-module functions a call may run: closures, module functions, own methods."""
@@ -1341,21 +1597,91 @@ class _Analysis:
         elements = self._gathered_elements(site, facts)
         if elements and all(_is_trivial_awaitable(e) for e in elements):
             return "the awaitables do no real work"
+        if elements and all(_is_cleanup(e) or _is_self_teardown(e) for e in elements):
+            return "a clean-up: each awaitable closes, stops or removes its own item"
         if elements and all(self._catches_own_errors(e, site) for e in elements):
             return "the gathered coroutines catch their own errors"
         if function is not None and self._every_caller_handles(function, site):
             return "every caller handles errors"
         if not elements:
             return "what is gathered is not visible here: no evidence of side effects"
+        if self._dispatches_to_items(site, facts):
+            return None  # registered callables (listeners, hooks): their effects are unknown
         if not any(self._has_side_effects(e, site) for e in elements):
             return "reads: the first error propagates and nothing is left half done"
         return None
+
+    def _dispatches_to_items(self, site: _Site, facts: _FunctionFacts | None) -> bool:
+        """The gathered items are the loop's items called (`listener(...) for listener in
+        listeners`): user-registered callables whose work, writes included, is unknown."""
+        for arg in _positional(site.call):
+            if arg.star != "*":
+                continue
+            for width in self._widths(arg.value, site, facts, depth=0):
+                element = _unwrap_tasks(width.element) if width.element is not None else None
+                if (
+                    isinstance(element, cst.Call)
+                    and isinstance(element.func, cst.Name)
+                    and element.func.value in width.targets
+                ):
+                    known = self._spelled_out_callables(width.node, facts)
+                    if known and all(_verb(_last_name(c)) in _READ_VERBS for c in known):
+                        continue  # the function lists the callables itself: all reads
+                    return True
+        return False
+
+    def _spelled_out_callables(
+        self, iterable: cst.BaseExpression | None, facts: _FunctionFacts | None
+    ) -> list[cst.BaseExpression]:
+        """The callables of a collection this function spells out (`methods = {"a": [c.read_a],
+        ...}[kind]`), followed through locals, unpacking and subscripts; [] when not visible."""
+        node = _unwrap_iterable(iterable) if iterable is not None else None
+        for _ in range(4):
+            if facts is None or node is None:
+                return []
+            if isinstance(node, cst.Subscript):
+                node = node.value
+                continue
+            if not isinstance(node, cst.Name):
+                break
+            name = node.value
+            values = [
+                n.value
+                for n in facts.nodes
+                if (
+                    isinstance(n, cst.Assign)
+                    and any(name in _target_names(t.target) for t in n.targets)
+                )
+                or (
+                    isinstance(n, cst.AnnAssign)
+                    and n.value is not None
+                    and name in _target_names(n.target)
+                )
+            ]
+            if len(values) != 1:
+                return []
+            node = values[0]
+        if not isinstance(node, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+            return []
+        return [
+            element.value
+            for sub in _walk(node)
+            if isinstance(sub, (cst.List, cst.Set))  # lists of callables (tuples pair things)
+            for element in sub.elements
+            if isinstance(element.value, (cst.Name, cst.Attribute))
+        ]
 
     def _has_side_effects(self, element: cst.BaseExpression, site: _Site) -> bool:
         """The awaitable changes state somewhere (by the words of its calls, one call deep)."""
         element = _unwrap_tasks(element)
         if not isinstance(element, cst.Call):
             return False
+        callees = self._callees(element, site)
+        if callees and all(self._only_reads(f) for f in callees):
+            # A visible coroutine is judged by what it does, not by its name (an
+            # `update_config` that only reads the device and fills a dict is a read).
+            argument_verbs = _call_verbs(element) - {_name_verb(_last_name(element.func))}
+            return bool(argument_verbs & _SIDE_EFFECT_WORDS)
         if _call_verbs(element) & _SIDE_EFFECT_WORDS:
             return True
         for function in self._callees(element, site):
@@ -1365,6 +1691,15 @@ class _Analysis:
             if verbs & _SIDE_EFFECT_WORDS:
                 return True
         return False
+
+    def _only_reads(self, function: cst.FunctionDef) -> bool:
+        """Every call of `function` awaits a read (get, fetch, list, request...) or is one, and
+        none is named for a change: its writes, if any, go to local objects."""
+        facts = self._facts(function)
+        awaited = _calls_awaited(function, facts)
+        if not awaited or not all(_verb(_last_name(c.func)) in _READ_VERBS for c in awaited):
+            return False
+        return not any(_name_verb(name) in _SIDE_EFFECT_WORDS for name in facts.calls_by_name)
 
     def _gathered_elements(
         self, site: _Site, facts: _FunctionFacts | None
@@ -1434,12 +1769,8 @@ class _Analysis:
 
     def _references(self) -> dict[str, list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]]:
         if self.references is None:
-            # One walk for the enclosing functions of every gather in the module.
-            wanted = set()
-            for site in self.collector.sites:
-                function = _enclosing_function(site.stack)
-                if function is not None:
-                    wanted.add(function.name.value)
+            # One walk for every function defined in the module: who calls it, and how.
+            wanted = set(self.collector.functions)
             collector = _ReferenceCollector(wanted)
             collector.collect(self.module)
             self.references = collector.references
@@ -1630,6 +1961,43 @@ def _params(function: cst.FunctionDef) -> Iterator[str]:
     for star in (params.star_arg, params.star_kwarg):
         if isinstance(star, cst.Param):
             yield star.name.value
+
+
+def _arguments_for(
+    function: cst.FunctionDef, name: str, call: cst.Call
+) -> list[cst.BaseExpression] | None:
+    """What `call` passes for parameter `name` of `function` (several for `*name`), or None
+    when it cannot be told (spread arguments, a default)."""
+    params = function.params
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        positional = positional[1:]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return [arg.value]
+    star = isinstance(params.star_arg, cst.Param) and params.star_arg.name.value == name
+    args: list[cst.BaseExpression] = []
+    spread: list[cst.BaseExpression] = []
+    for arg in call.args:
+        if arg.keyword is not None or arg.star == "**":
+            break
+        if arg.star == "*":
+            if not star:
+                return None
+            spread.append(arg.value)  # `f(*items)` for `def f(*items)`: the spread collection
+            continue
+        args.append(arg.value)
+    if star:
+        extra = args[len(positional) :]
+        return spread + ([cst.List([cst.Element(a) for a in extra])] if extra else [])
+    if name in positional and positional.index(name) < len(args):
+        return [args[positional.index(name)]]
+    return None
+
+
+def _short(text: str, limit: int = 40) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 3] + "..."
 
 
 def _assigned_name(stack: Sequence[cst.CSTNode]) -> str | None:
@@ -1896,6 +2264,21 @@ def _is_cleanup(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, (cst.Name, cst.Attribute)):  # a callable handed to a task factory
         return _CHEAP_VERBS.match(_last_name(expr)) is not None
     return isinstance(expr, cst.Call) and _CHEAP_VERBS.match(_last_name(expr.func)) is not None
+
+
+_SELF_TEARDOWN = re.compile(r"^(async_)?_*(remove|unload|destroy|dispose)$", re.I)
+
+
+def _is_self_teardown(expr: cst.BaseExpression) -> bool:
+    """`entity.async_remove()`: an object removing itself (no arguments: nothing named to
+    delete elsewhere), as in a reload's tear-down."""
+    expr = _unwrap_tasks(expr)
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and not _positional(expr)
+        and _SELF_TEARDOWN.match(expr.func.attr.value) is not None
+    )
 
 
 def _is_trivial_awaitable(expr: cst.BaseExpression) -> bool:

@@ -23,7 +23,9 @@ class GatherWithoutErrorHandling(Rule):
     changes state: writes, deletes, updates, notifications, set-up of lasting work (judged by
     the verbs of the calls, `remove_item`, `update_state`, `async_initialise_vehicle`, of the
     calls in their arguments, of command strings such as `"DEL"`, and one call deep into
-    same-module coroutines; an executor offload takes its function's verb).
+    same-module coroutines; an executor offload takes its function's verb). Calls of
+    registered callables (`listener(sender, instance) for listener in listeners`) count as
+    real work too: hooks and signal listeners are user code that commonly writes.
 
     ## Why is this bad?
     When one awaitable fails, `gather` raises at once, but the others keep running,
@@ -69,7 +71,12 @@ class GatherWithoutErrorHandling(Rule):
     Not flagged: reads (`get_*`, `fetch_*`, `read_*`, `count_*`...): the first error simply
     propagates and nothing is left half done; creating or registering platforms, types or
     handlers (in-process wiring); calls whose verb says nothing (`handle_*`, `process_*`,
-    callbacks): without evidence of a side effect parlint stays quiet; a gather of one
+    callbacks): without evidence of a side effect parlint stays quiet; a same-module
+    coroutine whose awaits are all reads, whatever its name says (`update_device_config`
+    that only requests a name and fills a dict); callables the function lists itself when
+    all are reads (`[client.read_flow, client.read_flow_status]`); clean-ups (every
+    awaitable closes, stops, disconnects, or removes its own item: `entity.async_remove()`
+    in a reload's tear-down); a gather of one
     awaitable; gathers inside a `try` whose `except` does more
     than re-raise, or inside `contextlib.suppress`, or in a `try` whose `finally` cancels the
     tasks (a library's own TaskGroup-like helper); shutdown drains (tasks cancelled earlier
