@@ -472,17 +472,6 @@ def _is_pass_or_docstring(stmt: cst.BaseStatement) -> bool:
     )
 
 
-def _is_broad_handler(handler: cst.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = (
-        [e.value for e in handler.type.elements]
-        if isinstance(handler.type, cst.Tuple)
-        else [handler.type]
-    )
-    return any(_last_name(t) in ("Exception", "BaseException") for t in types)
-
-
 def _returns_exceptions(call: cst.Call) -> bool | None:
     """True/False for a literal `return_exceptions=`, None when it is not a literal."""
     for arg in call.args:
@@ -511,7 +500,7 @@ class _FunctionFacts:
     holds_limiter: bool = False
     calls_by_name: dict[str, list[cst.Call]] = field(default_factory=dict)
     awaits_total: int = 0
-    awaits_in_broad_try: int = 0
+    awaits_in_handling_try: int = 0
     long_running: bool = False
     nodes: list[cst.CSTNode] = field(default_factory=list)
     end: dict[int, int] = field(default_factory=dict)  # id(node) -> index after its subtree
@@ -523,7 +512,7 @@ class _FactsVisitor:
     def __init__(self, root: cst.CSTNode, facts: _FunctionFacts) -> None:
         self.root = root
         self.facts = facts
-        self.broad_try_depth = 0
+        self.handling_try_depth = 0
         self.try_stack: list[tuple[cst.Try, bool]] = []
 
     def run(self) -> None:
@@ -545,24 +534,26 @@ class _FactsVisitor:
         facts.end[id(node)] = len(facts.nodes)
 
     def visit_Try(self, node: cst.Try) -> None:
-        broad = any(_is_broad_handler(h) and not _handler_reraises(h) for h in node.handlers)
-        self.try_stack.append((node, broad))
+        # A handler that does not re-raise: the coroutine deals with the failures it expects
+        # (`except ApiError: log; return`) instead of letting them reach the gather.
+        catches = any(not _handler_reraises(h) for h in node.handlers)
+        self.try_stack.append((node, catches))
 
     def leave_Try(self, original_node: cst.Try) -> None:
         self.try_stack.pop()
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         if self.try_stack and self.try_stack[-1][0].body is node and self.try_stack[-1][1]:
-            self.broad_try_depth += 1
+            self.handling_try_depth += 1
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         if self.try_stack and self.try_stack[-1][0].body is original_node and self.try_stack[-1][1]:
-            self.broad_try_depth -= 1
+            self.handling_try_depth -= 1
 
     def visit_Await(self, node: cst.Await) -> None:
         self.facts.awaits_total += 1
-        if self.broad_try_depth:
-            self.facts.awaits_in_broad_try += 1
+        if self.handling_try_depth:
+            self.facts.awaits_in_handling_try += 1
 
     def visit_While(self, node: cst.While) -> None:
         test = node.test
@@ -1627,6 +1618,13 @@ class _Analysis:
                     known = self._spelled_out_callables(width.node, facts)
                     if known and all(_verb(_last_name(c)) in _READ_VERBS for c in known):
                         continue  # the function lists the callables itself: all reads
+                    node = _unwrap_iterable(width.node) if width.node is not None else None
+                    if isinstance(node, cst.Name) and facts is not None:
+                        value = self._last_assignment(node.value, site, facts)
+                        if value is not None and (
+                            _is_empty_collection(value) or _is_display(value)
+                        ):
+                            continue  # its own list of its own steps, not registrations
                     return True
         return False
 
@@ -1743,7 +1741,7 @@ class _Analysis:
             return False
         for function in callees:
             facts = self._facts(function)
-            if facts.awaits_total == 0 or facts.awaits_in_broad_try < facts.awaits_total:
+            if facts.awaits_total == 0 or facts.awaits_in_handling_try < facts.awaits_total:
                 return False
         return True
 
@@ -2137,17 +2135,29 @@ def _name_verb(name: str) -> str:
     return verb
 
 
+def _self_refresh_verb(call: cst.Call) -> str | None:
+    """"refresh" for `handler.async_update()`: an object told to update itself, with nothing
+    to write, fetches its own latest state (a poll). `update(data)` stays a write."""
+    if (
+        isinstance(call.func, cst.Attribute)
+        and not call.args
+        and _verb(call.func.attr.value) in ("update", "refresh", "sync")
+    ):
+        return "refresh"
+    return None
+
+
 def _call_verbs(call: cst.Call) -> set[str]:
     """The verbs of a call and of the calls in its arguments; command words of its strings."""
     name = _last_name(call.func)
     if name in _EXECUTOR_CALLS:  # the verb is the offloaded function's
         refs = [a.value for a in _positional(call) if isinstance(a.value, (cst.Name, cst.Attribute))]
         return {_verb(_last_name(refs[0]))} if refs else set()
-    verbs = {_name_verb(name)}
+    verbs = {_self_refresh_verb(call) or _name_verb(name)}
     for arg in call.args:
         for node in _walk(arg.value, into_scopes=True):
             if isinstance(node, cst.Call):
-                verbs.add(_name_verb(_last_name(node.func)))
+                verbs.add(_self_refresh_verb(node) or _name_verb(_last_name(node.func)))
             elif isinstance(node, cst.SimpleString):
                 for word in re.split(r"[^A-Za-z]+", node.value.strip("\"'")):
                     if _COMMAND_WORD.match(word):

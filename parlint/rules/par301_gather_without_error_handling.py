@@ -76,12 +76,15 @@ class GatherWithoutErrorHandling(Rule):
     that only requests a name and fills a dict); callables the function lists itself when
     all are reads (`[client.read_flow, client.read_flow_status]`); clean-ups (every
     awaitable closes, stops, disconnects, or removes its own item: `entity.async_remove()`
-    in a reload's tear-down); a gather of one
+    in a reload's tear-down); an object told to update or refresh itself with no arguments
+    (`handler.async_update()`: a poll, a read); a gather of one
     awaitable; gathers inside a `try` whose `except` does more
     than re-raise, or inside `contextlib.suppress`, or in a `try` whose `finally` cancels the
     tasks (a library's own TaskGroup-like helper); shutdown drains (tasks cancelled earlier
     in the function, then gathered); gathers of event waits and sleeps; gathers whose
-    awaitables are same-module coroutines that catch their own errors; functions whose every
+    awaitables are same-module coroutines that catch their own errors (every await inside a
+    `try` with a handler that does not re-raise, also a specific one such as
+    `except ApiError: log; return`: the expected failures are dealt with); functions whose every
     caller in the module calls them inside such a `try`; `anyio.gather` (it runs in a task
     group); a gather that is returned or passed on instead of awaited (its caller handles it).
 
