@@ -246,10 +246,11 @@ def code_enabled(kind: tuple[str, str], path: str, config: Config) -> bool:
 
 
 def lint_source(
-    source: str, path: str, config: Config, *, respect_noqa: bool = True
+    source: str, path: str, config: Config, *, respect_noqa: bool = True, build_fixes: bool = True
 ) -> FileResult:
-    """Every finding for one file's source text (already decoded)."""
-    return analyse(source, path, config, respect_noqa=respect_noqa).result
+    """Every finding for one file's source text (already decoded). `build_fixes=False`: fixes
+    carry no edits (`Fix.deferred`), for front ends that only show that a fix exists."""
+    return analyse(source, path, config, respect_noqa=respect_noqa, build_fixes=build_fixes).result
 
 
 @dataclass
@@ -267,6 +268,7 @@ def analyse(
     *,
     respect_noqa: bool = True,
     rule_classes: Sequence[type[Rule]] | None = None,
+    build_fixes: bool = True,
 ) -> Analysis:
     if respect_noqa and noqa.file_is_suppressed(source):
         return Analysis(None, FileResult(path))
@@ -282,7 +284,7 @@ def analyse(
         findings = (parsed,) if code_enabled(PARSE_ERROR, path, config) else ()
         return Analysis(None, FileResult(path, findings, error=parsed.message))
     module = parsed
-    findings, tracebacks = run_rules(module, source, path, config, classes)
+    findings, tracebacks = run_rules(module, source, path, config, classes, build_fixes)
     if respect_noqa:
         lines = split_lines(source)
         findings = [f for f in findings if not _suppressed(f, lines)]
@@ -301,8 +303,10 @@ def run_rules(
     path: str,
     config: Config,
     classes: Iterable[type[Rule]],
+    build_fixes: bool = True,
 ) -> tuple[list[Finding], list[str]]:
-    """One batched traversal of every rule; crashes become PAR999 findings."""
+    """One batched traversal of every rule; crashes become PAR999 findings. Without
+    `build_fixes`, fixes are not turned into edits (see `Fix.deferred`)."""
     classes = list(classes)
     if not classes:
         return [], []
@@ -326,7 +330,9 @@ def run_rules(
     positions = _positions(wrapper) if reports else {}
     for rule, report in reports:
         try:
-            findings.append(to_finding(rule, report, path, module, positions, source))
+            findings.append(
+                to_finding(rule, report, path, module, positions, source, build_fixes)
+            )
         except Exception as exc:  # noqa: BLE001 - building the fix failed: report, keep going
             rule.crash, rule.crash_traceback = exc, traceback.format_exc()
     for rule in rules:
@@ -455,6 +461,7 @@ def to_finding(
     module: cst.Module,
     positions: dict,
     source: str | None = None,
+    build_fixes: bool = True,
 ) -> Finding:
     code_range = positions.get(report.node)
     if code_range is None:
@@ -464,9 +471,13 @@ def to_finding(
             Position(code_range.start.line, code_range.start.column),
             Position(code_range.end.line, code_range.end.column),
         )
-    fix = (
-        spec_to_fix(module, report.fix, positions, source) if report.fix is not None else None
-    )
+    spec = report.fix
+    if spec is None:
+        fix = None
+    elif build_fixes or not spec.replacements:
+        fix = spec_to_fix(module, spec, positions, source)
+    else:
+        fix = Fix(spec.message, spec.safety, (), tuple(spec.imports), deferred=True)
     return Finding(rule.code, rule.name, report.message, path, span, fix)
 
 

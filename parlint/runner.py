@@ -335,6 +335,9 @@ class LintSettings:
     config: Config
     respect_noqa: bool = True
     cache: ResultCache | None = None
+    # False when the front end shows no fix edits (text, github, sarif output): fixes are then
+    # not rendered (`Fix.deferred`), and a cached result with deferred fixes serves the run.
+    build_fixes: bool = True
 
 
 def content_hash(source: str) -> str:
@@ -358,9 +361,15 @@ def lint_file(path: str, settings: LintSettings) -> FileResult:
         digest = content_hash(decoded.source) if cache is not None else ""
         if cache is not None:
             cached = cache.get(path, digest)
-            if cached is not None:
+            if cached is not None and (not settings.build_fixes or not has_deferred_fixes(cached)):
                 return cached
-        result = lint_source(decoded.source, path, config, respect_noqa=settings.respect_noqa)
+        result = lint_source(
+            decoded.source,
+            path,
+            config,
+            respect_noqa=settings.respect_noqa,
+            build_fixes=settings.build_fixes,
+        )
         if cache is not None:
             cache.put(path, digest, result)
         return result
@@ -368,6 +377,11 @@ def lint_file(path: str, settings: LintSettings) -> FileResult:
         return _crashed(path, config, exc)
     except RecursionError as exc:  # pragma: no cover - RecursionError is an Exception
         return _crashed(path, config, exc)
+
+
+def has_deferred_fixes(result: FileResult) -> bool:
+    """Whether some finding's fix was left without its edits (see `Fix.deferred`)."""
+    return any(f.fix is not None and f.fix.deferred for f in result.findings)
 
 
 def _crashed(path: str, config: Config, exc: BaseException) -> FileResult:
@@ -381,7 +395,13 @@ def _crashed(path: str, config: Config, exc: BaseException) -> FileResult:
 
 def lint_stdin(source: str, filename: str, settings: LintSettings) -> FileResult:
     try:
-        return lint_source(source, filename, settings.config, respect_noqa=settings.respect_noqa)
+        return lint_source(
+            source,
+            filename,
+            settings.config,
+            respect_noqa=settings.respect_noqa,
+            build_fixes=settings.build_fixes,
+        )
     except Exception as exc:  # noqa: BLE001
         return _crashed(filename, settings.config, exc)
 

@@ -57,10 +57,14 @@ class Fix:
     # (module, name, alias): ("asyncio", None, None) is `import asyncio`;
     # ("itertools", "batched", None) is `from itertools import batched`.
     imports: tuple[tuple[str, str | None, str | None], ...] = ()
+    # The engine was asked not to build the edits (`check` without an output that shows them:
+    # rendering and diffing the module is most of a fix's cost): `edits` is empty, and the fix
+    # has node replacements that `analyse(..., build_fixes=True)` would turn into edits.
+    deferred: bool = False
 
     @property
     def applicable(self) -> bool:
-        return self.safety is not Safety.DISPLAY_ONLY and bool(self.edits)
+        return self.safety is not Safety.DISPLAY_ONLY and (bool(self.edits) or self.deferred)
 
 
 @dataclass(frozen=True)

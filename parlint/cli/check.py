@@ -44,7 +44,10 @@ def check(
     """
     adoption.check_flags(invocation, add_noqa, write_baseline, baseline_file)
     started = time.perf_counter()
-    results, checked = invocation.lint()
+    # Only the JSON listing shows a fix's edits; every other output only whether one exists.
+    results, checked = invocation.lint(
+        build_fixes=invocation.output_format == "json" and not statistics
+    )
     findings = sorted_findings(results)
     if add_noqa:
         ctx.exit(adoption.run_add_noqa(findings))

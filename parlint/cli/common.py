@@ -278,8 +278,10 @@ class Invocation:
         except PathNotFound as exc:
             raise UserError(str(exc)) from None
 
-    def settings(self, cache: Any = None) -> LintSettings:
-        return LintSettings(self.config, respect_noqa=not self.ignore_noqa, cache=cache)
+    def settings(self, cache: Any = None, build_fixes: bool = True) -> LintSettings:
+        return LintSettings(
+            self.config, respect_noqa=not self.ignore_noqa, cache=cache, build_fixes=build_fixes
+        )
 
     def make_cache(self) -> Any:
         """The result cache, or None (--no-cache, or no cache implementation available)."""
@@ -295,20 +297,22 @@ class Invocation:
         key_parts = (__version__, repr(self.config), f"noqa={not self.ignore_noqa}")
         return Cache(self.config.root, key_parts)
 
-    def lint(self) -> tuple[list[FileResult], int]:
-        """Lint every file (or stdin); returns the results and the number of files checked."""
+    def lint(self, build_fixes: bool = True) -> tuple[list[FileResult], int]:
+        """Lint every file (or stdin); returns the results and the number of files checked.
+        `build_fixes=False` when nothing shown needs a fix's edits (see `Fix.deferred`)."""
         if self.reads_stdin:
             filename = self.stdin_filename or "-"
             if self.stdin_filename and is_stdin_excluded(filename, self.config, self.cwd):
                 return [], 0
             source = sys.stdin.read()
-            return [lint_stdin(source, filename, self.settings())], 1
+            return [lint_stdin(source, filename, self.settings(build_fixes=build_fixes))], 1
         files = self.files()
         if not files:
             click.echo("parlint: warning: no Python files found", err=True)
         jobs = self.jobs or default_jobs()
         self.log(f"checking {len(files)} file(s) with up to {jobs} job(s)")
-        return lint_files(files, self.settings(self.make_cache()), jobs=jobs), len(files)
+        settings = self.settings(self.make_cache(), build_fixes=build_fixes)
+        return lint_files(files, settings, jobs=jobs), len(files)
 
     def log(self, message: str, level: int = 1) -> None:
         """A progress message on stderr, shown with -v."""
