@@ -29,10 +29,13 @@ from libcst.metadata import BatchableMetadataProvider, MetadataWrapper, Position
 from parlint import noqa
 from parlint.config import Config
 from parlint.registry import all_rules, matches
+from parlint.reduce import reduce_source
 from parlint.rules.base import FixSpec, Replacement, Report, Rule, RuleContext
 from parlint.types import Edit, FileResult, Finding, Fix, Position, Span
 
 PARSE_ERROR = ("PAR000", "parse-error")
+# `lint_source` (check, the flake8 plugin) parses reduced sources; the fixer parses whole files.
+REDUCE_SOURCES = False  # until bench/check_reduction.py shows 0 differences on the corpus
 INTERNAL_ERROR = ("PAR999", "internal-error")
 
 
@@ -250,7 +253,10 @@ def lint_source(
 ) -> FileResult:
     """Every finding for one file's source text (already decoded). `build_fixes=False`: fixes
     carry no edits (`Fix.deferred`), for front ends that only show that a fix exists."""
-    return analyse(source, path, config, respect_noqa=respect_noqa, build_fixes=build_fixes).result
+    return analyse(
+        source, path, config, respect_noqa=respect_noqa, build_fixes=build_fixes,
+        reduce=REDUCE_SOURCES,
+    ).result
 
 
 @dataclass
@@ -269,7 +275,10 @@ def analyse(
     respect_noqa: bool = True,
     rule_classes: Sequence[type[Rule]] | None = None,
     build_fixes: bool = True,
+    reduce: bool = False,
 ) -> Analysis:
+    """`reduce`: libcst parses only the code a rule can report on or reads (parlint.reduce), for
+    front ends that need the findings and not the module."""
     if respect_noqa and noqa.file_is_suppressed(source):
         return Analysis(None, FileResult(path))
     if not may_have_findings(source):
@@ -279,12 +288,20 @@ def analyse(
         not code_enabled(PARSE_ERROR, path, config) or _compiles(source)
     ):
         return Analysis(None, FileResult(path))
-    parsed = parse(source, path)
+    text = source
+    reduced = reduce_source(source) if reduce else None
+    if reduced is not None:
+        if reduced.nothing:
+            return Analysis(None, FileResult(path))
+        text = reduced.source
+    parsed = parse(text, path)
+    if isinstance(parsed, Finding) and text is not source:
+        text, parsed = source, parse(source, path)  # the whole file's own error, or its module
     if isinstance(parsed, Finding):
         findings = (parsed,) if code_enabled(PARSE_ERROR, path, config) else ()
         return Analysis(None, FileResult(path, findings, error=parsed.message))
     module = parsed
-    findings, tracebacks = run_rules(module, source, path, config, classes, build_fixes)
+    findings, tracebacks = run_rules(module, text, path, config, classes, build_fixes)
     if respect_noqa:
         lines = split_lines(source)
         findings = [f for f in findings if not _suppressed(f, lines)]

@@ -1,0 +1,338 @@
+"""Reduced sources for `check`: libcst parses only the code a rule can report on or reads.
+
+libcst's parse costs ~60-80 us a line, Python's own parser ~4 us. So `check` first parses a file
+with Python's parser (which also proves the whole file is valid Python) and finds, from that tree
+and the text, the functions that matter:
+
+- *candidates*: an `async def` with two `await`s, or an `await` and a `for` (PAR101, PAR102), and
+  any function whose text names a fan-out call (`gather`, `wait`, `create_task`...: PAR201,
+  PAR202, PAR301, PAR302);
+- *context*, what the analysis reads about other code: every function whose name a kept function
+  mentions (summaries of same-module calls, workers followed into, result-checking helpers),
+  transitively; every function that mentions a kept function holding a fan-out word (PAR301's
+  "every caller handles errors" looks at each reference); the enclosing functions of anything
+  kept; and the methods that give a kept method's class its attribute types (`self.x = X()`,
+  `self.x: T`, `with ... as self.x`).
+
+Words count wherever they occur (strings and comments too): that only keeps more. Everything
+outside functions (imports, globals, class bodies, decorators, signatures) is always kept. The
+body of every other function is replaced by `pass` at the body's own indentation followed by
+empty lines, so every kept line keeps its number and its columns, and the findings, messages and
+fixes computed on the reduced module are those of the whole file.
+
+`reduce_source` returns None whenever it cannot be sure (Python's parser refuses the file, or
+something it does not model): the caller then parses the whole file, exactly as without
+reduction. A file without any candidate is reported as `nothing`: no rule can report there.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import warnings
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+from parlint.analysis.fanout import _INTERESTING_CALLS as FAN_OUT_NAMES
+
+# What follows the name of a call (analysis.fanout collects the Calls whose method name is one of
+# FAN_OUT_NAMES): blanks, continuations or comments, then its parenthesis.
+_CALL_TAIL = re.compile(r"(?:\s|\\|#[^\n]*)*\(")
+_FOR = re.compile(r"\bfor\b")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+# Identifiers not right after a dot (`.x` is an attribute; `x`, `f(...)` are names).
+_PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
+# Lines as Python's tokenizer and libcst count them (engine.split_lines).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINE_END = re.compile(r"(\r\n|\r|\n)$")
+_INDENT = re.compile(r"[ \t\f]*")
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """What libcst should parse instead of the file."""
+
+    source: str  # same lines; every kept line unchanged
+    nothing: bool = False  # no candidate anywhere: no rule can report on this file
+    kept_lines: int = 0  # lines kept (for measurements)
+    total_lines: int = 0
+
+
+@dataclass(eq=False)
+class _Def:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    parent: _Def | None  # the enclosing function
+    owner: str | None  # the class whose attribute types its analysis may read
+    method_of: str | None  # the class it is a direct method of (outside any function)
+    first: int  # first line, decorators included
+    body: int  # first line of the body; 0 when the body does not start a line of its own
+    last: int
+    text: str = ""
+
+
+@dataclass
+class _Scan:
+    """A file's lines, functions, and where the words that matter occur (by line)."""
+
+    source: str
+    lines: list[str]
+    starts: list[int]  # offset of every line
+    defs: list[_Def] = field(default_factory=list)
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.starts, offset)
+
+    def mentions(self, name: str) -> list[int]:
+        """The lines where the identifier `name` occurs (as a whole word), in order."""
+        return [self.line_of(start) for start, _ in _words_at(self.source, name)]
+
+    def fan_out_calls(self) -> list[int]:
+        """The lines where a call named like a fan-out starts, in order."""
+        source = self.source
+        found = [
+            start
+            for name in FAN_OUT_NAMES
+            for start, end in _words_at(source, name)
+            if _CALL_TAIL.match(source, end)
+        ]
+        return sorted(map(self.line_of, found))
+
+
+def _words_at(source: str, word: str) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of `word` as a whole word (str.find: no regex scan)."""
+    found = []
+    size, start, length = len(word), 0, len(source)
+    while True:
+        start = source.find(word, start)
+        if start < 0:
+            return found
+        end = start + size
+        if not (start and _is_word(source[start - 1])) and not (
+            end < length and _is_word(source[end])
+        ):
+            found.append((start, end))
+        start = end
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _count(lines: list[int], first: int, last: int) -> int:
+    return bisect_right(lines, last) - bisect_left(lines, first)
+
+
+def reduce_source(source: str) -> Reduced | None:
+    """The reduced source to parse for `check`, or None to parse the whole file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes: not this parse's business
+            tree = compile(source, "<parlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return _reduce(source, tree)
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError
+        return None
+
+
+def _reduce(source: str, tree: ast.Module) -> Reduced | None:
+    lines = _LINE.findall(source)
+    if "".join(lines) != source:  # pragma: no cover - every character is on some line
+        return None
+    scan = _Scan(source, lines, [0, *accumulate(map(len, lines))][:-1] or [0])
+    _collect(tree.body, None, None, scan)
+    keep = _kept(scan)
+    if keep is None:
+        return Reduced(source, nothing=True, total_lines=len(lines))
+    out = list(lines)
+    kept_lines = len(lines)
+    for d in scan.defs:
+        if d in keep or d.body == 0 or (d.parent is not None and d.parent not in keep):
+            continue  # kept, not blankable, or inside a function blanked already
+        kept_lines -= d.last - d.body + 1
+        first = lines[d.body - 1]
+        out[d.body - 1] = _INDENT.match(first).group() + "pass" + _ending(first)  # type: ignore[union-attr]
+        for index in range(d.body, d.last):
+            out[index] = _ending(lines[index])
+    return Reduced("".join(out), kept_lines=kept_lines, total_lines=len(lines))
+
+
+def _ending(line: str) -> str:
+    match = _LINE_END.search(line)
+    return match.group() if match else ""
+
+
+def _collect(body: list[ast.stmt], parent: _Def | None, owner: str | None, scan: _Scan) -> None:
+    """Every function, in source order, with its enclosing function and class."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = stmt.decorator_list[0].lineno if stmt.decorator_list else stmt.lineno
+            last = stmt.end_lineno or stmt.lineno
+            d = _Def(
+                stmt, parent, owner, owner if parent is None else None, first,
+                _body_line(stmt, scan.lines), last,
+            )
+            scan.defs.append(d)
+            _collect(stmt.body, d, owner, scan)
+        elif isinstance(stmt, ast.ClassDef):
+            _collect(stmt.body, parent, owner if parent is not None else stmt.name, scan)
+        else:
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(stmt, name, None)
+                if inner:
+                    _collect(inner, parent, owner, scan)
+
+
+def _body_line(fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> int:
+    """The body's first line when the body starts a line of its own (so that it can be replaced
+    by whole lines), else 0."""
+    first = fn.body[0]
+    decorators = getattr(first, "decorator_list", None)
+    line = decorators[0].lineno if decorators else first.lineno
+    if line <= fn.lineno or line > len(lines):
+        return 0
+    text = lines[line - 1]
+    indent = _INDENT.match(text).group()  # type: ignore[union-attr]
+    if decorators:
+        starts_line = text.startswith("@", len(indent))
+    else:
+        # A simple statement may share the header's line; it starts this line when only the
+        # indentation comes before it (col_offset counts bytes; indentation is ASCII).
+        starts_line = len(indent) == first.col_offset
+    return line if starts_line else 0
+
+
+def _text(scan: _Scan, d: _Def) -> str:
+    if not d.text:
+        d.text = "".join(scan.lines[d.first - 1 : d.last])
+    return d.text
+
+
+def _kept(scan: _Scan) -> set[_Def] | None:
+    """The functions kept whole; None when nothing in the file is a candidate."""
+    defs = scan.defs
+    fan_out = scan.fan_out_calls()
+    awaits = scan.mentions("await")
+    inside = bytearray(len(scan.lines) + 2)
+    for d in defs:
+        if d.parent is None:
+            inside[d.first : d.last + 1] = b"\x01" * (d.last - d.first + 1)
+    outside_sites = any(not inside[line] for line in fan_out)
+
+    def candidate(d: _Def) -> bool:
+        if _count(fan_out, d.first, d.last):
+            return True
+        if not isinstance(d.node, ast.AsyncFunctionDef):
+            return False
+        low, high = bisect_left(awaits, d.first), bisect_right(awaits, d.last)
+        if high - low >= 2:
+            return True  # PAR101 (and PAR102)
+        # PAR102: the one await inside a loop or a comprehension.
+        return high - low == 1 and bool(_FOR.search(_text(scan, d))) and _in_loop(d, awaits[low])
+
+    seeds = [d for d in defs if candidate(d)]
+    if not seeds and not outside_sites:
+        return None
+    by_name: dict[str, list[_Def]] = {}
+    for d in defs:
+        by_name.setdefault(d.node.name, []).append(d)
+    receivers = {"self", "cls"} | {p for d in defs if (p := _first_param(d)) is not None}
+    attribute_of = _attribute_pattern(frozenset(receivers))
+
+    keep: set[_Def] = set()  # kept whole
+    expanded: set[_Def] = set()  # kept, and what it needs is kept too
+    attributes: dict[str, set[str]] = {}  # class -> `self.<attribute>` names kept code uses
+    pending: list[_Def] = list(seeds)
+    if outside_sites:
+        # A fan-out at module or class level: what it calls may be followed into.
+        outside = "".join(line for i, line in enumerate(scan.lines, 1) if not inside[i])
+        pending.extend(d for name in _names(outside, attribute_of) for d in by_name.get(name, ()))
+    while pending:
+        d = pending.pop()
+        if d in expanded:
+            continue
+        expanded.add(d)
+        keep.add(d)
+        text = _text(scan, d)
+        # The enclosing functions (their facts and scopes hold the kept code).
+        if d.parent is not None:
+            pending.append(d.parent)
+        # Same-module functions it may call, alias or hand on: plain names and methods of
+        # `self`/`cls`; result-checking helpers (PAR302) by any name.
+        if "return_exceptions" in text:
+            names = set(_IDENTIFIER.findall(text))
+        else:
+            names = _names(text, attribute_of)
+        for name in names:
+            pending.extend(by_name.get(name, ()))
+        # Whoever mentions a function that may hold a fan-out (PAR301 follows its callers).
+        if _count(fan_out, d.first, d.last):
+            for line in scan.mentions(d.node.name):
+                pending.extend(other for other in defs if other.first <= line <= other.last)
+        if d.owner is not None:
+            attributes.setdefault(d.owner, set()).update(attribute_of.findall(text))
+    # The methods that type the attributes kept methods use (`self.x = X()` in `__init__`).
+    for d in defs:
+        if d.method_of in attributes and d not in keep:
+            if _assigns_attribute(_text(scan, d), d, attributes[d.method_of]):
+                keep.add(d)
+    return keep
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _in_loop(d: _Def, line: int) -> bool:
+    """Whether `line` lies within a loop or comprehension of the function."""
+    return any(
+        isinstance(node, _LOOPS) and node.lineno <= line <= (node.end_lineno or node.lineno)
+        for node in ast.walk(d.node)
+    )
+
+
+def _names(text: str, attribute_of: re.Pattern[str]) -> set[str]:
+    """Names `text` may refer to a same-module function by: identifiers not after a dot, and
+    attributes of `self`, `cls` or a method's first parameter."""
+    names = set(_PLAIN_NAME.findall(text))
+    names.update(attribute_of.findall(text))
+    return names
+
+
+@functools.lru_cache(maxsize=64)
+def _attribute_pattern(receivers: frozenset[str]) -> re.Pattern[str]:
+    """`self.<name>` for every receiver name (almost always `self` and `cls`)."""
+    alternatives = "|".join(map(re.escape, sorted(receivers)))
+    return re.compile(rf"\b(?:{alternatives})[\s\\]*\.[\s\\]*([^\W\d]\w*)")
+
+
+def _first_param(d: _Def) -> str | None:
+    """The name a method calls its instance or class by (None for functions and staticmethods)."""
+    if d.method_of is None:
+        return None
+    for decorator in d.node.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id == "staticmethod":
+            return None
+        if isinstance(decorator, ast.Attribute) and decorator.attr == "staticmethod":
+            return None
+    args = d.node.args
+    params = [*args.posonlyargs, *args.args]
+    return params[0].arg if params else None
+
+
+# `a.b = ...`, `a.b: T`, `with ... as a.b` (continuation lines and parentheses allowed).
+_ATTRIBUTE_TARGET = re.compile(
+    r"\b([^\W\d]\w*)[\s\\]*\.[\s\\]*([^\W\d]\w*)\b[\s\\]*(?::|=(?!=))"
+    r"|\bas[\s\\(]+([^\W\d]\w*)[\s\\]*\.[\s\\]*([^\W\d]\w*)"
+)
+
+
+def _assigns_attribute(text: str, d: _Def, wanted: set[str]) -> bool:
+    """Whether a method may give a type to one of the `wanted` attributes of its first parameter
+    (`self.x = ...`, `self.x: T`, `with ... as self.x`)."""
+    me = _first_param(d)
+    if me is None or not wanted:
+        return False
+    for owner, attr, with_owner, with_attr in _ATTRIBUTE_TARGET.findall(text):
+        if (owner == me and attr in wanted) or (with_owner == me and with_attr in wanted):
+            return True
+    return False
