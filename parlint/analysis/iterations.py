@@ -1,0 +1,460 @@
+"""What keeps a loop's iterations from overlapping, beyond data dependence (PAR102).
+
+Iterations of a loop are the same code run for many items, so whatever every iteration goes
+through is shared by all of them. The analysis in `dependence.py` sees data dependence, exits,
+ordered calls and serial receivers; these facts add what real loops show besides:
+
+- `shared_object_reasons`: every iteration calls through one object of unknown type that does
+  not come from the item (`await system.get_switch_name(i)`, `await self.api.get(kind)`). One
+  device, one account or one connection behind an object usually answers one request at a
+  time, logs in or caches on first use, or limits the rate: such a loop is sequential for a
+  reason the call site does not show. Calls through an object the item owns
+  (`hap.home.activate()`), through a known concurrency-safe client (`aiohttp.ClientSession`,
+  a pool, a local API client named `client`) and through `self` (judged by the module's
+  summaries) are not affected. A bound method of one shared object offloaded to worker threads
+  (`to_thread(self.load, item)`) would run on several threads at once: the same.
+- `passes_self_reasons`: a call handed `self` itself (`await item.render(self, hook)`) may read
+  and change any of it, in every iteration.
+- `one_match_reason`: the awaits run only under `if <item value> == <fixed value>`: the loop
+  searches for one item, so there is at most one await to run.
+- `rate_limit_reason`: the loop handles a rate limit (`TOO_MANY_REQUESTS`, 429, `FloodWait`,
+  `RateLimitError`): the server bounds the pace, and the loop keeps to it on purpose.
+
+Each returns `Reason`s (see `dependence.Reason`) so that `parlint explain` can say why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from parlint.analysis.facts import expression_facts
+from parlint.analysis.names import access_path, dotted_name, path_root
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from parlint.analysis.dependence import AwaitSite, Reason, _FunctionAnalyser
+
+RATE_LIMIT = re.compile(
+    r"too_?many_?requests|rate_?limit|flood_?wait|throttl|slow_?down", re.IGNORECASE
+)
+_RATE_LIMIT_STATUS = "429"
+
+
+def _reason(kind: str, detail: str, line: int | None = None) -> Reason:
+    from parlint.analysis.dependence import Reason
+
+    return Reason(kind, detail, line)
+
+
+def object_of(path: str, self_name: str | None) -> str:
+    """The object a receiver path goes through: `self.api.tasks` -> `self.api`,
+    `api.tasks.user` -> `api`, `self` -> `self`."""
+    parts = path.replace("[]", "").split(".")
+    if parts[0] in (self_name, "self", "cls") and len(parts) > 1:
+        return f"{parts[0]}.{parts[1]}"
+    return parts[0]
+
+
+def offloaded_callable(call: cst.Call) -> cst.BaseExpression | None:
+    """The callable an offloading call runs in a thread (`to_thread(f, x)` -> `f`,
+    `loop.run_in_executor(None, f, x)` -> `f`)."""
+    for arg in call.args:
+        if arg.keyword is None and not (
+            isinstance(arg.value, cst.Name) and arg.value.value == "None"
+        ):
+            return arg.value
+    return None
+
+
+def _per_item(expr: cst.BaseExpression, derived: set[str]) -> bool:
+    """Whether an expression reads a per-item value (`device`, `self.devices[device_id]`)."""
+    return any(path_root(r) in derived for r in expression_facts(expr).reads)
+
+
+def shared_object_reasons(
+    an: _FunctionAnalyser, sites: Sequence[AwaitSite], derived: set[str]
+) -> list[Reason]:
+    """Per-item awaits that all go through one object of unknown type (see the module doc)."""
+    from parlint.analysis.summaries import OFFLOAD_CALLS
+
+    reasons = []
+    for site in sites:
+        call = site.call
+        if call is None or not isinstance(call.func, cst.Attribute) and not (
+            site.name in OFFLOAD_CALLS
+        ):
+            continue  # a plain function: its effects are judged by name and summary
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        if site.name in OFFLOAD_CALLS or method in OFFLOAD_CALLS:
+            target = offloaded_callable(call)
+            if not isinstance(target, cst.Attribute) or _per_item(target.value, derived):
+                continue  # a plain function, or the item's own method
+            path = access_path(target.value)
+            if path is None or path_root(path) in an.imports.bindings:
+                continue  # `to_thread(os.remove, path)`: a module's function
+            reasons.append(_reason("threads", f"{path}.{target.attr.value}",
+                                   an.line(site.node)))
+            continue
+        assert isinstance(call.func, cst.Attribute)
+        if _per_item(call.func.value, derived):
+            continue  # the item's own object (`hap.home`, `self.devices[item_id]`)
+        receiver = site.receiver
+        if receiver is None or receiver == an.self_name:
+            continue  # a module, an expression, or self (summarised)
+        obj = object_of(receiver, an.self_name)
+        if obj == an.self_name or path_root(obj) in an.imports.bindings:
+            continue
+        if _concurrency_safe(an, obj) or _concurrency_safe(an, receiver):
+            continue
+        reasons.append(_reason("one-object", obj, an.line(site.node)))
+    return reasons
+
+
+def callee(an: _FunctionAnalyser, call: cst.Call) -> tuple[cst.FunctionDef, list[str]] | None:
+    """The same-module function (or method of this class) a call runs, and the names its
+    parameters bind in order (without the method's `self`)."""
+    func = call.func
+    key = None
+    if isinstance(func, cst.Name):
+        info = an.ctx.functions.get(func.value)
+        key = info.key if info else None
+    elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+          and an.self_name and func.value.value == an.self_name):
+        key = f"{an.class_name}.{func.attr.value}"
+    if key is None:
+        return None
+    for info in an.ctx.by_node.values():
+        if info.key == key:
+            params = [p.name.value for p in (*info.node.params.posonly_params,
+                                             *info.node.params.params)]
+            if info.self_name and params and params[0] == info.self_name:
+                params = params[1:]
+            return info.node, params
+    return None
+
+
+def passed_object_reasons(
+    an: _FunctionAnalyser, sites: Sequence[AwaitSite], derived: set[str]
+) -> list[Reason]:
+    """A same-module helper that awaits through one of its parameters, given the same shared
+    object in every iteration (`await self.thumbnail(item, station)` whose body awaits
+    `station.api.get_url(item)`): the loop goes through that object as if it called it."""
+    reasons = []
+    for site in sites:
+        call = site.call
+        found = callee(an, call) if call is not None else None
+        if call is None or found is None:
+            continue
+        node, params = found
+        bound: dict[str, cst.BaseExpression] = {}
+        for index, arg in enumerate(call.args):
+            if arg.star:
+                break
+            if arg.keyword is not None:
+                bound[arg.keyword.value] = arg.value
+            elif index < len(params):
+                bound[params[index]] = arg.value
+        used = _awaited_receiver_roots(node)
+        for param, value in bound.items():
+            path = access_path(value)
+            if param not in used or path is None or _per_item(value, derived):
+                continue
+            if path == an.self_name or path_root(path) in an.imports.bindings:
+                continue
+            obj = object_of(path, an.self_name)
+            if _concurrency_safe(an, obj) or _concurrency_safe(an, path):
+                continue
+            reasons.append(_reason("one-object", f"{obj} (via {site.label})",
+                                   an.line(site.node)))
+    return reasons
+
+
+def offloaded_self_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> list[Reason]:
+    """A same-module method called on `self` that runs a method of `self` (or of an object
+    held by `self`) in a worker thread (`await sync_to_async(self.get)(key)`,
+    `await hass.async_add_executor_job(self._box.fph.info, n)`): every iteration would run
+    that one shared object's code on another thread at once."""
+    from parlint.analysis.summaries import OFFLOAD_CALLS
+
+    reasons = []
+    for site in sites:
+        call = site.call
+        if call is None or site.receiver != an.self_name or an.self_name is None:
+            continue
+        found = callee(an, call)
+        if found is None:
+            continue
+        node = found[0]
+        own_self = _first_param(node)
+        for inner in _walk(node.body):
+            if not isinstance(inner, cst.Call):
+                continue
+            name = dotted_name(inner.func) or ""
+            if name.rsplit(".", 1)[-1] not in OFFLOAD_CALLS and name not in OFFLOAD_CALLS:
+                continue
+            target = offloaded_callable(inner)
+            path = access_path(target) if target is not None else None
+            if path and "." in path and path_root(path) == own_self:
+                reasons.append(_reason("threads", f"{path} (via {site.label})",
+                                       an.line(site.node)))
+                break
+    return reasons
+
+
+def _first_param(fn: cst.FunctionDef) -> str | None:
+    params = (*fn.params.posonly_params, *fn.params.params)
+    return params[0].name.value if params else None
+
+
+def _awaited_receiver_roots(fn: cst.FunctionDef) -> set[str]:
+    """Root names of the receivers of the calls a function awaits (`station` for
+    `await station.api.get_url(x)`)."""
+    roots = set()
+    for node in _walk(fn.body):
+        if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
+            func = node.expression.func
+            if isinstance(func, cst.Attribute):
+                path = access_path(func.value)
+                if path is not None:
+                    roots.add(path_root(path))
+    return roots
+
+
+def item_behaviour_reasons(
+    an: _FunctionAnalyser, iterable: cst.BaseExpression, sites: Sequence[AwaitSite],
+    derived: set[str],
+) -> list[Reason]:
+    """A method of the item itself (`await listener.async_search()`) is the item's behaviour.
+    Items fetched from a service (the iterable is, or was assigned, an awaited result) are
+    handles of remote resources: each method call is one request about its own resource.
+    Items the program holds in memory (listeners, platforms, commands, resources it built)
+    act through what they share (hooks, registries, one connection), or do no I/O at all."""
+    if _fetched(an, iterable):
+        return []
+    reasons = []
+    for site in sites:
+        receiver = site.receiver
+        if site.call is None or receiver is None or "." in receiver or "[" in receiver:
+            continue
+        if receiver in derived and receiver != an.self_name:
+            reasons.append(_reason("item-behaviour", site.label, an.line(site.node)))
+    return reasons
+
+
+def _fetched(an: _FunctionAnalyser, iterable: cst.BaseExpression) -> bool:
+    """Whether the iterable awaits, or reads a name or attribute the function assigned from an
+    await (`systems = await api.get_systems()`, `while page := await client.list(): ...`)."""
+    if any(isinstance(n, cst.Await) for n in _walk(iterable)):
+        return True
+    assigned: set[str] = set()
+    for node in _walk(an.fn.body):
+        value = None
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            value, targets = node.value, [t.target for t in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
+            value, targets = node.value, [node.target]
+        if value is not None and any(isinstance(n, cst.Await) for n in _walk(value)):
+            assigned.update(p for p in (access_path(t) for t in targets) if p)
+    reads = expression_facts(iterable).reads
+    return any(r == a or r.startswith(a + ".") or r.startswith(a + "[") for r in reads
+               for a in assigned)
+
+
+def _concurrency_safe(an: _FunctionAnalyser, path: str) -> bool:
+    """Typed or named as a concurrency-safe receiver, or a local API client."""
+    rclass = an.ctx.receiver_class(path, an.types, an.self_name, an.class_name)
+    return rclass == "safe" or an._shared_client(path)
+
+
+# The application object (`hass`, `app`): whoever holds it reaches all process-wide state.
+APPLICATION_NAMES = frozenset("hass app application ctx context container injector".split())
+
+
+def passes_self_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> list[Reason]:
+    """A call on another object that is handed `self` itself, or the application object
+    (`await platform.root(self.hass)`): it may read and change anything they hold."""
+    reasons = []
+    for site in sites:
+        call = site.call
+        if call is None or site.receiver == an.self_name or site.receiver is None:
+            continue
+        for arg in call.args:
+            path = access_path(arg.value) or ""
+            last = path.rsplit(".", 1)[-1]
+            if (an.self_name and path == an.self_name) or last in APPLICATION_NAMES:
+                reasons.append(_reason("passes-self", f"{site.label}` is handed `{path}",
+                                       an.line(site.node)))
+                break
+    return reasons
+
+
+def _guards(
+    statements: Sequence[cst.CSTNode], tests: tuple[cst.BaseExpression, ...]
+) -> Iterator[tuple[cst.CSTNode, tuple[cst.BaseExpression, ...]]]:
+    """Every statement of a loop body with the `if` tests that must hold for it to run
+    (`else` branches reset them: a negated test guards nothing we can read)."""
+    for stmt in statements:
+        if isinstance(stmt, cst.If):
+            yield stmt.test, tests
+            yield from _guards(_body(stmt.body), tests + (stmt.test,))
+            orelse = stmt.orelse
+            if isinstance(orelse, cst.If):
+                yield from _guards((orelse,), ())
+            elif orelse is not None:
+                yield from _guards(_body(orelse.body), ())
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            yield stmt, tests
+        else:
+            yield stmt, ()  # loops, try, with: their awaits are not under a test we read
+
+
+def _body(suite: cst.BaseSuite) -> tuple[cst.CSTNode, ...]:
+    if isinstance(suite, cst.IndentedBlock):
+        return tuple(suite.body)
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return (cst.SimpleStatementLine(body=suite.body),)
+    return ()
+
+
+def _constant(expr: cst.BaseExpression) -> bool:
+    """A literal or a CONSTANT: a category many items share, not one item's identity."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
+                         cst.Integer, cst.Float, cst.Imaginary)):
+        return True
+    name = dotted_name(expr)
+    if name is None:
+        return False
+    last = name.rsplit(".", 1)[-1]
+    return last in ("None", "True", "False") or (last.isupper() and len(last) > 1)
+
+
+def _match_value(test: cst.BaseExpression, derived: set[str]) -> str | None:
+    """For `item.id == wanted` (or `is`), the fixed side's code; None for other tests."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _match_value(test.left, derived) or _match_value(test.right, derived)
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    if not isinstance(target.operator, (cst.Equal, cst.Is)):
+        return None
+    left, right = test.left, target.comparator
+    for mine, fixed in ((left, right), (right, left)):
+        if _per_item(mine, derived) and not _per_item(fixed, derived) and not _constant(fixed):
+            return dotted_name(fixed) or access_path(fixed) or "a fixed value"
+    return None
+
+
+def one_match_reason(
+    an: _FunctionAnalyser, loop: cst.For, sites: Sequence[AwaitSite], derived: set[str]
+) -> Reason | None:
+    """Every await of the loop runs only for the item equal to one fixed value."""
+    if not sites:
+        return None
+    wanted: str | None = None
+    pending = {id(site.node) for site in sites}
+    for stmt, tests in _guards(_body(loop.body), ()):
+        inside = {id(n) for n in _walk(stmt)} & pending
+        if not inside:
+            continue
+        values = [v for v in (_match_value(t, derived) for t in tests) if v]
+        if not values:
+            return None
+        wanted = wanted or values[0]
+        pending -= inside
+    if pending or wanted is None:
+        return None
+    return _reason("one-match", wanted, an.line(loop))
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(current.children)
+
+
+# Calls that start a task (`asyncio.create_task`, `hass.async_create_task`, `nursery.start_soon`).
+TASK_STARTERS = frozenset(
+    """create_task ensure_future start_soon async_create_task async_create_background_task
+    run_coroutine_threadsafe""".split()
+)
+
+
+def spawns_reason(an: _FunctionAnalyser, node: cst.CSTNode) -> Reason | None:
+    """The loop starts tasks itself: its author chose what runs concurrently and kept the
+    awaited part of each iteration in order."""
+    for inner in _walk(node):
+        if isinstance(inner, cst.Call):
+            name = dotted_name(inner.func) or ""
+            if name.rsplit(".", 1)[-1] in TASK_STARTERS:
+                return _reason("spawns", name, an.line(inner))
+    return None
+
+
+def rate_limit_reason(an: _FunctionAnalyser, node: cst.CSTNode) -> Reason | None:
+    """Code in the loop that handles a rate limit: a 429 status or a rate-limit name."""
+    for inner in _walk(node):
+        if isinstance(inner, cst.Name) and RATE_LIMIT.search(inner.value):
+            return _reason("rate-limited", inner.value, an.line(inner))
+        if isinstance(inner, cst.Attribute) and RATE_LIMIT.search(inner.attr.value):
+            return _reason("rate-limited", inner.attr.value, an.line(inner))
+        if isinstance(inner, cst.Integer) and inner.value == _RATE_LIMIT_STATUS:
+            return _reason("rate-limited", "status 429", an.line(inner))
+    return None
+
+
+def iteration_reasons(
+    an: _FunctionAnalyser, node: cst.CSTNode, sites: Sequence[AwaitSite], derived: set[str]
+) -> list[Reason]:
+    """All of this module's reasons for one loop (`cst.For`) or comprehension."""
+    reasons = shared_object_reasons(an, sites, derived) + passes_self_reasons(an, sites)
+    reasons += passed_object_reasons(an, sites, derived) + offloaded_self_reasons(an, sites)
+    iterable = node.iter if isinstance(node, cst.For) else _comprehension_iterables(node)
+    if iterable is not None:
+        reasons += item_behaviour_reasons(an, iterable, sites, derived)
+    spawns = spawns_reason(an, node)
+    if spawns is not None:
+        reasons.append(spawns)
+    if isinstance(node, cst.For):
+        match = one_match_reason(an, node, sites, derived)
+        if match is not None:
+            reasons.append(match)
+    rate = rate_limit_reason(an, node.body if isinstance(node, cst.For) else node)
+    if rate is not None:
+        reasons.append(rate)
+    return reasons
+
+
+def _comprehension_iterables(node: cst.CSTNode) -> cst.BaseExpression | None:
+    """The outermost iterable of a comprehension (what its items come from)."""
+    comp_for = getattr(node, "for_in", None)
+    return comp_for.iter if isinstance(comp_for, cst.CompFor) else None
+
+
+# `Reason.describe` texts of the kinds above (`{detail}`, and `{at}`: " at line N" or "").
+ITERATION_TEMPLATES = {
+    "one-object": "every iteration goes through the one object `{detail}` of unknown type{at} "
+    "(one device, account or connection may serve one request at a time, log in or cache "
+    "on first use, or limit the rate)",
+    "threads": "`{detail}` (a method of one shared object) would run in several worker "
+    "threads at once{at}; its code is not known to be thread-safe",
+    "passes-self": "`{detail}`{at}: it may read and change anything that holds, in every "
+    "iteration",
+    "one-match": "the awaits run only for the item equal to `{detail}`{at} (a search: at "
+    "most one await to overlap)",
+    "item-behaviour": "`{detail}` is a method of an item held in memory{at} (the item's "
+    "behaviour: it may act through shared hooks, registries or one connection, or do no I/O)",
+    "spawns": "the loop already starts tasks (`{detail}`{at}): the awaited part of each "
+    "iteration is kept in order on purpose",
+    "rate-limited": "the loop handles a rate limit (`{detail}`{at}): it keeps to the "
+    "server's pace on purpose",
+}
