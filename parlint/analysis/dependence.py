@@ -50,6 +50,7 @@ from parlint.analysis.summaries import (
     compound_suites,
     local_types,
 )
+from parlint.analysis.walk import children
 
 # A comment or docstring that says the order or the one-at-a-time pace is intended.
 INTENT = re.compile(
@@ -1114,7 +1115,7 @@ def _awaits_anything(body: cst.CSTNode) -> bool:
             return True
         if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not body:
             continue
-        stack.extend(node.children)
+        stack.extend(children(node))
     return False
 
 
@@ -1219,28 +1220,51 @@ def _single_await(stmt: cst.CSTNode) -> tuple[cst.Await | None, tuple[str, ...],
     return None, (), False
 
 
+_SCOPES = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
 def _walk_expr(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+        if isinstance(current, _SCOPES):
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 def _comprehensions_with_awaits(stmt: cst.CSTNode) -> list[cst.CSTNode]:
-    """Comprehensions in a simple statement whose element or filters await."""
+    """Comprehensions in a simple statement whose element or filters await: only the innermost
+    ones, in `_walk_expr` order. One walk; then, children before parents, whether an await
+    and an awaiting comprehension lie below each node."""
     if not isinstance(stmt, cst.SimpleStatementLine):
         return []
-    found = []
-    for node in _walk_expr(stmt):
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-            if any(isinstance(n, cst.Await) for n in _walk_expr(node)):
-                found.append(node)
-    # Only the innermost comprehensions that await.
-    return [c for c in found if not any(
-        o is not c and any(n is o for n in _walk_expr(c)) for o in found)]
+    order: list[cst.CSTNode] = []
+    parents: list[int] = []
+    stack: list[tuple[cst.CSTNode, int]] = [(stmt, -1)]
+    while stack:
+        node, parent = stack.pop()
+        index = len(order)
+        order.append(node)
+        parents.append(parent)
+        if not isinstance(node, _SCOPES):
+            stack.extend((child, index) for child in children(node))
+    awaits = [False] * len(order)
+    found_below = [False] * len(order)
+    innermost = [False] * len(order)
+    for index in range(len(order) - 1, -1, -1):
+        node = order[index]
+        if isinstance(node, cst.Await):
+            awaits[index] = True
+        elif awaits[index] and isinstance(node, _COMPREHENSIONS):
+            innermost[index] = not found_below[index]
+            found_below[index] = True
+        parent = parents[index]
+        if parent >= 0:
+            awaits[parent] = awaits[parent] or awaits[index]
+            found_below[parent] = found_below[parent] or found_below[index]
+    return [node for node, keep in zip(order, innermost) if keep]
 
 
 def _nested_loop_awaits(suite: cst.BaseSuite) -> bool:

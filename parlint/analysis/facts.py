@@ -19,6 +19,7 @@ from typing import Iterable
 import libcst as cst
 
 from parlint.analysis.names import access_path, path_root
+from parlint.analysis.walk import children
 
 # Methods that mutate their receiver (`items.append(x)` writes `items`).
 MUTATING_METHODS = frozenset(
@@ -137,7 +138,7 @@ class _Walker:
                                cst.Ellipsis)):
             return
         else:
-            for child in node.children:
+            for child in children(node):
                 self.expr(child)
 
     def _subscript_indices(self, node: cst.CSTNode) -> None:
@@ -343,7 +344,7 @@ class _Walker:
                 self.expr(case.guard)
                 self.suite(case.body)
         else:
-            for child in stmt.children:
+            for child in children(stmt):
                 self.expr(child)
 
     def small(self, small: cst.CSTNode) -> None:
@@ -401,7 +402,7 @@ class _Walker:
         elif isinstance(small, cst.Pass):
             return
         else:
-            for child in small.children:
+            for child in children(small):
                 self.expr(child)
 
     def _delete(self, node: cst.CSTNode) -> None:

@@ -36,7 +36,6 @@ The model, in the words of the rules:
 from __future__ import annotations
 
 import fnmatch
-import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
@@ -45,6 +44,7 @@ import libcst as cst
 from libcst.metadata import BaseMetadataProvider
 
 from parlint.analysis.names import ImportTable, dotted_name, import_table, method_name
+from parlint.analysis.walk import children
 
 # Words without which a module cannot hold a fan-out (checked on the source text first).
 FAN_OUT_WORDS = re.compile(r"\b(gather|wait|as_completed|create_task|ensure_future|start_soon)\b")
@@ -308,58 +308,6 @@ class _Collector:
         for child in children(node):
             self.collect(child)
         stack.pop()
-
-
-_SKIPPED_FIELDS = frozenset(
-    (
-        "lpar", "rpar", "comma", "semicolon", "colon", "equal", "dot", "operator",
-        "leading_lines", "lines_after_decorators", "header", "footer", "asynchronous",
-        "newline", "lbrace", "rbrace", "lbracket", "rbracket", "star", "quote",
-        "prefix", "indent", "default_indent", "default_newline", "encoding",
-        "has_trailing_newline",
-    )
-)
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(kind: type) -> tuple[str, ...]:
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(kind)
-            if not f.name.startswith("whitespace") and f.name not in _SKIPPED_FIELDS
-        )
-        _FIELDS[kind] = names
-    return names
-
-
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The syntactic children of `node`, without whitespace and punctuation.
-
-    A plain field walk: libcst's visitor machinery rebuilds every node it passes and costs ten
-    times as much, which a linter run on every save cannot afford.
-    """
-    for name in _child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not isinstance(value, _PUNCTUATION):
-                yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode) and not isinstance(item, _PUNCTUATION):
-                    yield item
-
-
-_PUNCTUATION = (
-    cst.BaseParenthesizableWhitespace,
-    cst.EmptyLine,
-    cst.TrailingWhitespace,
-    cst.Comma,
-    cst.Semicolon,
-    cst.LeftParen,
-    cst.RightParen,
-)
 
 
 # --- small syntax helpers -------------------------------------------------------------------
