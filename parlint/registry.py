@@ -115,15 +115,30 @@ def enabled_codes(
     return frozenset(enabled)
 
 
+# (the rule classes it was built from, the options): `Config.option` asks on every lookup of a
+# default. Keyed on the classes, since tests register rule doubles in `_load()`'s dict.
+_declared: tuple[tuple[type[Rule], ...], dict[str, Option]] | None = None
+
+
 def declared_options() -> dict[str, Option]:
-    """Every configuration key a rule or the analysis declares, by name."""
+    """Every configuration key a rule or the analysis declares, by name (do not mutate)."""
+    global _declared
+    rules = tuple(_load().values())
+    if _declared is not None and _declared[0] == rules:
+        return _declared[1]
+    options = _build_declared_options(rules)
+    _declared = (rules, options)
+    return options
+
+
+def _build_declared_options(rules: Iterable[type[Rule]]) -> dict[str, Option]:
     from parlint.analysis.options import ANALYSIS_OPTIONS
     from parlint.config import CORE_OPTIONS
 
     options: dict[str, Option] = {}
     for option in (*CORE_OPTIONS, *ANALYSIS_OPTIONS):
         options[option.name] = option
-    for rule in _load().values():
+    for rule in rules:
         for option in rule.options:
             if option.name in options and options[option.name] != option:
                 raise RuntimeError(f"option {option.name} declared twice with different meanings")
