@@ -110,13 +110,46 @@ def kind_of_name(name: str | None) -> CallKind:
     return CallKind.UNKNOWN
 
 
+class _PatternSet:
+    """A tuple of `fnmatch` patterns compiled into one regular expression: the first pattern
+    (in order) that a name matches, remembered per name (the same receivers and calls come
+    back in every function)."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        self.regex = re.compile(
+            "|".join(f"(?P<p{i}>{fnmatch.translate(p)})" for i, p in enumerate(patterns))
+        ) if patterns else None
+        self.seen: dict[str, str | None] = {}
+
+    def first_match(self, candidate: str) -> str | None:
+        if candidate in self.seen:
+            return self.seen[candidate]
+        found = None
+        match = self.regex.match(candidate) if self.regex is not None else None
+        if match is not None:
+            # Alternatives are tried in order and each is anchored at the end: the group that
+            # matched is the first pattern that matches the whole name.
+            found = next(p for i, p in enumerate(self.patterns) if match.group(f"p{i}") is not None)
+        if len(self.seen) >= 100_000:
+            self.seen.clear()
+        self.seen[candidate] = found
+        return found
+
+
+@lru_cache(maxsize=64)
+def _pattern_set(patterns: tuple[str, ...]) -> _PatternSet:
+    return _PatternSet(patterns)
+
+
 def _matches(patterns: tuple[str, ...], *candidates: str | None) -> str | None:
+    """The first of `patterns` that the first matching candidate matches (`fnmatchcase`)."""
+    pattern_set = _pattern_set(patterns)
     for candidate in candidates:
-        if not candidate:
-            continue
-        for pattern in patterns:
-            if fnmatch.fnmatchcase(candidate, pattern):
-                return pattern
+        if candidate:
+            found = pattern_set.first_match(candidate)
+            if found is not None:
+                return found
     return None
 
 
