@@ -107,3 +107,155 @@ def test_par202_counts_against_max_concurrency() -> None:
 
 def test_par202_leaves_data_sized_gathers_to_par201() -> None:
     assert [c for c, _, _ in codes(DOWNLOADS)] == ["PAR201"]
+
+
+# --- where the width comes from: only widths visible as data are reported --------------------
+
+
+def test_par201_a_parameter_with_no_caller_in_the_module_is_the_callers_data() -> None:
+    assert codes(DOWNLOADS) == [("PAR201", 5, 17)]
+
+
+def test_par201_the_only_caller_in_the_module_decides_what_a_parameter_holds() -> None:
+    literal_caller = DOWNLOADS + """
+    async def two(client):
+        return await download_all(client, ["a", "b"])
+    """
+    assert codes(literal_caller) == []
+    held_caller = DOWNLOADS + """
+    async def on_message(client, message):
+        return await download_all(client, message["urls"])
+    """
+    assert codes(held_caller) == []
+    data_caller = DOWNLOADS + """
+    async def mirror(client, urls):
+        return await download_all(client, urls)
+    """
+    assert codes(data_caller) == [("PAR201", 5, 17)]
+
+
+def test_par201_a_callback_reference_leaves_the_parameter_data() -> None:
+    # Handed on, not called: the real callers are unknown.
+    source = DOWNLOADS + """
+    HANDLERS = {"download": download_all}
+    """
+    assert codes(source) == [("PAR201", 5, 17)]
+
+
+def test_par201_a_method_of_the_same_name_elsewhere_is_not_a_caller() -> None:
+    source = """
+        import asyncio
+
+        async def delete(client, *keys):
+            await asyncio.gather(*[client.delete(k) for k in keys])
+    """
+    assert ("PAR201", 5, 10) in codes(source)
+
+
+def test_par201_star_parameter_filled_with_literal_arguments_is_small() -> None:
+    source = """
+        import asyncio
+
+        async def purge(client, *keys):
+            await asyncio.gather(*[client.purge(k) for k in keys])
+
+        async def purge_defaults(client):
+            await purge(client, "a", "b", "c")
+    """
+    assert codes(source) == []
+
+
+def test_par201_fetched_and_held_collections_need_the_option() -> None:
+    source = """
+        import asyncio
+
+        async def refresh(api):
+            ids = await api.list_ids()
+            await asyncio.gather(*[api.refresh(i) for i in ids])
+
+        class Feed:
+            async def flush(self):
+                await asyncio.gather(*[self.api.send(m) for m in self.outbox])
+    """
+    assert codes(source) == []
+    assert codes(source, **{"fan-out-report-fetched": True}) == [
+        ("PAR201", 6, 10),
+        ("PAR201", 10, 14),
+    ]
+
+
+def test_par201_computed_counts_and_recursions_are_data() -> None:
+    pages = """
+        import asyncio
+
+        async def all_pages(api):
+            first = await api.page(1)
+            return await asyncio.gather(*[api.page(n) for n in range(2, first.last + 1)])
+    """
+    assert codes(pages) == [("PAR201", 6, 17)]
+    recursion = """
+        import asyncio
+
+        async def copy_tree(storage, folder):
+            children = await storage.children(folder)
+            await asyncio.gather(*[copy_tree(storage, child) for child in children])
+    """
+    assert codes(recursion) == [("PAR201", 6, 10)]
+
+
+def test_par201_work_that_does_no_io_is_not_bounded() -> None:
+    never_awaits = """
+        import asyncio
+
+        async def to_row(item):
+            return {"id": item.id}
+
+        async def export(items):
+            return await asyncio.gather(*[to_row(item) for item in items])
+    """
+    assert codes(never_awaits) == []
+    wraps_futures = """
+        import asyncio
+
+        def as_future(value):
+            if asyncio.iscoroutine(value):
+                return asyncio.ensure_future(value)
+            future = asyncio.get_running_loop().create_future()
+            future.set_result(value)
+            return future
+
+        async def settle(results):
+            await asyncio.wait([as_future(r) for r in results])
+    """
+    assert codes(wraps_futures) == []
+    in_process = """
+        import asyncio
+
+        async def reproduce(hass, state):
+            async def call(service):
+                await hass.services.async_call("light", service, {"entity_id": state.entity_id})
+
+            await call("turn_on")
+
+        async def reproduce_all(hass, states):
+            await asyncio.gather(*(reproduce(hass, state) for state in states))
+    """
+    assert [c for c in codes(in_process) if c[0] == "PAR201"] == []
+
+
+def test_par201_offers_no_semaphore_fix_for_a_recursion() -> None:
+    source = """
+        import asyncio
+
+        async def copy_tree(storage, folder):
+            children = await storage.children(folder)
+            await asyncio.gather(*[copy_tree(storage, child) for child in children])
+    """
+    values = validate({"select": ["PAR201"]}, "test")
+    [finding] = lint_source(textwrap.dedent(source), "mod.py", build_config(values)).findings
+    assert finding.fix is None
+    flat = source.replace("copy_tree(storage, child)", "storage.copy(child)")
+    flat = flat.replace("children = await storage.children(folder)", "children = folder")
+    flat = flat.replace("async def copy_tree(storage, folder)", "async def copy_all(storage, folder)")
+    [finding] = lint_source(textwrap.dedent(flat), "mod.py", build_config(values)).findings
+    assert finding.fix is not None

@@ -110,3 +110,94 @@ def test_suggestions_use_the_name_the_results_are_assigned_to() -> None:
     assert "then saved = [" in by_code["PAR301"].fix.message
     assert by_code["PAR302"].fix is not None
     assert "for result in totals:" in by_code["PAR302"].fix.message
+
+
+def par301_lines(source: str) -> list[int]:
+    return [f.line for f in findings(source) if f.code == "PAR301"]
+
+
+def test_par301_registered_callables_count_as_work() -> None:
+    source = """
+        import asyncio
+
+        class Signal:
+            async def send(self, sender):
+                await asyncio.gather(*[receiver(sender) for receiver in self.receivers])
+    """
+    assert par301_lines(source) == [6]
+
+
+def test_par301_callables_the_function_lists_itself_are_judged_by_name() -> None:
+    reads = """
+        import asyncio
+
+        async def status(client, order_id):
+            lookups = [client.read_order, client.read_shipment]
+            return await asyncio.gather(*[lookup(order_id) for lookup in lookups])
+    """
+    assert par301_lines(reads) == []
+    own_steps = """
+        import asyncio
+
+        async def connect(alexa, google):
+            async def enable_alexa():
+                await alexa.connect()
+
+            steps = []
+            steps.append(enable_alexa)
+            await asyncio.gather(*(step() for step in steps))
+    """
+    assert par301_lines(own_steps) == []
+
+
+def test_par301_a_visible_coroutine_is_judged_by_its_awaits_not_its_name() -> None:
+    source = """
+        import asyncio
+
+        async def update_config(device, config):
+            config["name"] = await device.request_name()
+
+        async def fill(devices, configs):
+            await asyncio.gather(*[update_config(d, c) for d, c in zip(devices, configs)])
+    """
+    assert par301_lines(source) == []
+    writes = source.replace("await device.request_name()", "await device.write_name(config)")
+    assert par301_lines(writes) == [8]
+
+
+def test_par301_self_removal_and_polls_are_not_writes() -> None:
+    source = """
+        import asyncio
+
+        async def reload(component):
+            await asyncio.gather(*[e.async_remove() for e in component.entities])
+
+        async def poll(handlers):
+            await asyncio.gather(*[h.async_update() for h in handlers])
+    """
+    assert par301_lines(source) == []
+    with_arguments = """
+        import asyncio
+
+        async def push(store, records):
+            await asyncio.gather(*[store.update(r) for r in records])
+    """
+    assert par301_lines(with_arguments) == [5]
+
+
+def test_par301_a_coroutine_catching_its_expected_error_handles_it() -> None:
+    source = """
+        import asyncio
+
+        async def push_one(api, item):
+            try:
+                await api.update_item(item)
+            except ApiError:
+                log.warning("skipped %s", item)
+
+        async def push_all(api, items):
+            await asyncio.gather(*[push_one(api, i) for i in items])
+    """
+    assert par301_lines(source) == []
+    reraising = source.replace('log.warning("skipped %s", item)', "raise")
+    assert par301_lines(reraising) == [11]

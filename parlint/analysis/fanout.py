@@ -167,6 +167,9 @@ class FanOut:
     iterable: str  # the spelling of the iterable the width comes from
     bound: str | None  # why it is not a problem; None: unbounded and data-sized
     spawn: bool = False
+    # The work fans out again over what it finds: a per-call semaphore would not bound the
+    # whole walk, and a shared one held while waiting for the children could deadlock.
+    recursive: bool = False
 
     @property
     def unbounded(self) -> bool:
@@ -747,7 +750,11 @@ class _Analysis:
                 elif bound is not None and first_bounded is None:
                     first_bounded = _Width("data", width.iterable, bound=bound)
         if first_unbounded is not None:
-            return FanOut(call, api, first_unbounded.iterable, None), covered, 0
+            recursive = first_unbounded.element is not None and self._recursive_work(
+                first_unbounded.element, site
+            )
+            fan_out = FanOut(call, api, first_unbounded.iterable, None, recursive=recursive)
+            return fan_out, covered, 0
         if first_bounded is not None:
             return FanOut(call, api, first_bounded.iterable, first_bounded.bound), covered, 0
         return None, covered, literal
@@ -965,7 +972,11 @@ class _Analysis:
         root = node
         while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
             root = root.func if isinstance(root, cst.Call) else root.value
-        if isinstance(root, cst.Name) and root.value in ("self", "cls"):
+        if (
+            isinstance(root, cst.Name)
+            and root.value in ("self", "cls")
+            and not self.settings.report_fetched
+        ):
             return "a collection the object holds (its configuration or registrations)"
         if isinstance(node, cst.Name) and facts is not None:
             name = node.value
@@ -1103,7 +1114,9 @@ class _Analysis:
     def _element_bound(
         self, width: _Width, site: _Site, facts: _FunctionFacts | None
     ) -> str | None:
-        if width.node is not None:
+        recursive = width.element is not None and self._recursive_work(width.element, site)
+        if width.node is not None and not recursive:
+            # (A recursion multiplies its width at every level, whatever the names say.)
             sized = self._sized_by_configuration(width.node, site, facts, depth=0)
             if sized is not None:
                 return sized
@@ -1498,7 +1511,8 @@ class _Analysis:
         if width.kind != "data":
             return None
         bound = self._element_bound(width, site, facts)
-        return FanOut(call, api, width.iterable, bound, spawn=True)
+        recursive = bound is None and self._recursive_work(element, site)
+        return FanOut(call, api, width.iterable, bound, spawn=True, recursive=recursive)
 
     # --- error handling of gather (PAR301/PAR302) ---
 

@@ -75,7 +75,9 @@ class UnboundedFanOut(Rule):
     `asyncio.Semaphore(max-concurrency)`. It is unsafe: results, exceptions and cancellation
     stay the same, but work that relied on running all at once (a barrier, items that wait
     for each other) would deadlock or slow down. It is offered only for a gather over a
-    comprehension or `map` and for `create_task` in a comprehension.
+    comprehension or `map` and for `create_task` in a comprehension, and never for a
+    recursion: a semaphore made in each call bounds one level, not the walk, and one shared
+    semaphore held while a call waits for its children can deadlock.
 
     ## Options
     - `max-concurrency` (default 5): the bound the message and the fix suggest.
@@ -246,7 +248,7 @@ class UnboundedFanOut(Rule):
         """Bound with an asyncio semaphore (the codemod decides which shapes it can rewrite):
         asyncio only, and only over coroutines: a task that is already running would only be
         waited for under the semaphore, not bounded."""
-        if not fan_out.api.startswith("asyncio."):
+        if not fan_out.api.startswith("asyncio.") or fan_out.recursive:
             return None
         if not fan_out.spawn and _starts_tasks(fan_out.call):
             return None
