@@ -189,15 +189,16 @@ def test_par301_a_coroutine_catching_its_expected_error_handles_it() -> None:
     source = """
         import asyncio
 
-        async def push_one(api, item):
-            try:
-                await api.update_item(item)
-            except ApiError:
-                log.warning("skipped %s", item)
+        class Pusher:
+            async def _one(self, item):
+                try:
+                    await self.api.update_item(item)
+                except (TimeoutError, ApiError) as error:
+                    self.failed[item] = error
 
-        async def push_all(api, items):
-            await asyncio.gather(*[push_one(api, i) for i in items])
+            async def push(self, a, b):
+                await asyncio.gather(self._one(a), self._one(b))
     """
     assert par301_lines(source) == []
-    reraising = source.replace('log.warning("skipped %s", item)', "raise")
-    assert par301_lines(reraising) == [11]
+    reraising = source.replace("self.failed[item] = error", "raise")
+    assert par301_lines(reraising) == [12]
