@@ -259,3 +259,18 @@ def test_par201_offers_no_semaphore_fix_for_a_recursion() -> None:
     flat = flat.replace("async def copy_tree(storage, folder)", "async def copy_all(storage, folder)")
     [finding] = lint_source(textwrap.dedent(flat), "mod.py", build_config(values)).findings
     assert finding.fix is not None
+
+
+def test_par201_another_objects_method_of_the_same_name_is_no_recursion() -> None:
+    # `self._store.remove_credentials` inside `remove_credentials` is the store's method.
+    source = """
+        import asyncio
+
+        class Auth:
+            async def remove_credentials(self, credentials):
+                await self._store.remove_credentials(credentials)
+
+            async def remove_user(self, user):
+                await asyncio.gather(*[self.remove_credentials(c) for c in user.credentials])
+    """
+    assert [c for c in codes(source) if c[0] == "PAR201"] == []

@@ -174,6 +174,9 @@ def test_par301_self_removal_and_polls_are_not_writes() -> None:
 
         async def poll(handlers):
             await asyncio.gather(*[h.async_update() for h in handlers])
+
+        async def unload(services):
+            await asyncio.gather(*[s.async_unregister_services() for s in services])
     """
     assert par301_lines(source) == []
     with_arguments = """
@@ -181,8 +184,11 @@ def test_par301_self_removal_and_polls_are_not_writes() -> None:
 
         async def push(store, records):
             await asyncio.gather(*[store.update(r) for r in records])
+
+        async def leave(members):
+            await asyncio.gather(*[m.async_remove_from_group() for m in members])
     """
-    assert par301_lines(with_arguments) == [5]
+    assert par301_lines(with_arguments) == [5, 8]
 
 
 def test_par301_a_coroutine_catching_its_expected_error_handles_it() -> None:

@@ -1173,8 +1173,7 @@ class _Analysis:
         if not isinstance(element, cst.Call):
             return False
         return any(
-            function.name.value in self._facts(function).calls_by_name
-            for function in self._callees(element, site)
+            _calls_itself(function, self._facts(function)) for function in self._callees(element, site)
         )
 
     def _held_reason(
@@ -2209,6 +2208,19 @@ def _spawned_work(call: cst.Call, api: str) -> cst.BaseExpression:
     return args[0].value
 
 
+def _calls_itself(function: cst.FunctionDef, facts: _FunctionFacts) -> bool:
+    """`walk(child)` in `walk`, `self.walk(child)` in method `walk` (not `self.store.walk()`:
+    another object's method of the same name)."""
+    name = function.name.value
+    for call in facts.calls_by_name.get(name, ()):
+        func = call.func
+        if isinstance(func, cst.Name):
+            return True
+        if isinstance(func, cst.Attribute) and dotted_name(func.value) in ("self", "cls"):
+            return True
+    return False
+
+
 def _calls_awaited(function: cst.FunctionDef, facts: _FunctionFacts) -> list[cst.Call]:
     return [
         n.expression
@@ -2238,12 +2250,17 @@ def _is_cleanup(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Call) and _CHEAP_VERBS.match(_last_name(expr.func)) is not None
 
 
-_SELF_TEARDOWN = re.compile(r"^(async_)?_*(remove|unload|destroy|dispose)$", re.I)
+# `remove()`, `unload()`: the object itself; `unregister_*()`: its own registrations. Not
+# `remove_from_group()`: that changes another thing (the group).
+_SELF_TEARDOWN = re.compile(
+    r"^(async_)?_*((remove|unload|destroy|dispose)$|unregister|deregister)", re.I
+)
 
 
 def _is_self_teardown(expr: cst.BaseExpression) -> bool:
-    """`entity.async_remove()`: an object removing itself (no arguments: nothing named to
-    delete elsewhere), as in a reload's tear-down."""
+    """`entity.async_remove()`, `service.async_unregister_services()`: an object undoing
+    itself (no positional arguments: nothing named to delete elsewhere), as in a reload's or
+    an unload's tear-down."""
     expr = _unwrap_tasks(expr)
     return (
         isinstance(expr, cst.Call)
