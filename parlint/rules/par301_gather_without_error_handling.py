@@ -75,8 +75,9 @@ class GatherWithoutErrorHandling(Rule):
     coroutine whose awaits are all reads, whatever its name says (`update_device_config`
     that only requests a name and fills a dict); callables the function lists itself when
     all are reads (`[client.read_flow, client.read_flow_status]`); clean-ups (every
-    awaitable closes, stops, disconnects, or removes its own item: `entity.async_remove()`
-    in a reload's tear-down); an object told to update or refresh itself with no arguments
+    awaitable closes, stops, disconnects, or undoes its own item: `entity.async_remove()`,
+    `service.async_unregister_services()` in a reload's or an unload's tear-down; not
+    `member.remove_from_group()`, which changes the group); an object told to update or refresh itself with no arguments
     (`handler.async_update()`: a poll, a read); a gather of one
     awaitable; gathers inside a `try` whose `except` does more
     than re-raise, or inside `contextlib.suppress`, or in a `try` whose `finally` cancels the
