@@ -21,7 +21,7 @@ from parlint import engine, fixer, runner
 
 # A realistic, unmistakable PAR101: two independent reads of a client, one after the other.
 GOOD = (
-    "async def load_dashboard(client):\n"
+    "async def load_dashboard(client: ShopClient):\n"
     "    user = await client.get_user()\n"
     "    orders = await client.get_orders()\n"
     "    return user, orders\n"
@@ -127,7 +127,7 @@ def test_crlf_stays_crlf_on_every_line_including_added_ones(tree: Path) -> None:
 def test_latin1_cookie_is_honoured_and_the_file_written_back_in_latin1(tree: Path) -> None:
     data = (
         b"# -*- coding: latin-1 -*-\n"
-        b"async def greet(client):\n"
+        b"async def greet(client: TranslateClient):\n"
         b'    hello = await client.translate("caf\xe9")\n'
         b'    bye = await client.translate("na\xefve")\n'
         b"    return hello, bye\n"

@@ -15,7 +15,7 @@ from parlint.types import FileResult
 
 SOURCE = (
     "import asyncio\n\n\n"
-    "async def load_dashboard(client):\n"
+    "async def load_dashboard(client: ShopClient):\n"
     "    user = await client.get_user()\n"
     "    orders = await client.get_orders()\n"
     "    return user, orders\n"

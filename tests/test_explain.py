@@ -12,7 +12,7 @@ SOURCE = textwrap.dedent(
     """
     import asyncio
 
-    async def handler(api, conn, user_id):
+    async def handler(api: ApiClient, conn, user_id):
         user = await api.get_user(user_id)
         posts = await api.list_posts(user.id)
         a = await conn.fetch("a")

@@ -34,7 +34,7 @@ def blocks(draw) -> tuple[str, dict[str, list[str]]]:
     size = draw(st.integers(min_value=2, max_value=7))
     values: list[str] = []
     graph: dict[str, list[str]] = {}
-    lines = ["async def block(client):"]
+    lines = ['async def block(client: "ValueClient"):']
     for index in range(size):
         name = f"v{index}"
         deps = draw(st.lists(st.sampled_from(values), unique=True, max_size=2)) if values else []
@@ -120,7 +120,7 @@ def test_the_generated_shape_is_one_the_rules_rewrite(which: str) -> None:
         pytest.skip("PAR101 not available")
     classes = list(DRIVERS) if which == "drivers" else [rules["PAR101"]]
     source = (
-        "async def block(client):\n"
+        "async def block(client: 'ValueClient'):\n"
         "    v0 = await client.get_value('v0')\n"
         "    await client.get_value('v1')\n"
         "    v2 = await client.get_value('v2', v0)\n"

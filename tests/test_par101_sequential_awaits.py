@@ -2,6 +2,7 @@
 
 import textwrap
 
+from parlint.cli.explain import explain_source
 from parlint.config import DEFAULT
 from parlint.engine import lint_source
 from parlint.types import Safety
@@ -18,7 +19,7 @@ def findings(code: str, **options):
 INDEPENDENT = """
 import asyncio
 
-async def overview(api, user_id):
+async def overview(api: ShopClient, user_id):
     profile = await api.get_profile(user_id)
     orders = await api.list_orders(user_id)
     invoices = await api.list_invoices(user_id)
@@ -56,9 +57,9 @@ def test_trio_and_anyio_suggest_a_nursery_or_task_group():
     code = """
     import {lib}
 
-    async def f(api):
-        await api.fetch_a()
-        await api.fetch_b()
+    async def f(api: WeatherClient):
+        a = await api.fetch_a()
+        b = await api.fetch_b()
     """
     (trio_finding,) = findings(code.format(lib="trio"))
     assert trio_finding.message.endswith("start them in a nursery")
@@ -68,7 +69,7 @@ def test_trio_and_anyio_suggest_a_nursery_or_task_group():
 
 def test_extend_serial_receivers_turns_a_receiver_serial():
     code = """
-    async def f(stub):
+    async def f(stub: StubClient):
         a = await stub.get_a()
         b = await stub.get_b()
     """
@@ -88,9 +89,9 @@ def test_concurrent_safe_receivers_win_over_serial_names():
 
 def test_extend_ordered_calls_makes_a_barrier():
     code = """
-    async def f(api):
+    async def f(api: ApiClient):
         a = await api.get_a()
-        await api.get_heartbeat()
+        beat = await api.get_heartbeat()
         b = await api.get_b()
     """
     assert len(findings(code)) == 1
@@ -108,3 +109,111 @@ def test_noqa_suppresses():
         "profile = await api.get_profile(user_id)  # noqa: PAR101",
     )
     assert findings(code) == []
+
+
+def test_two_reads_through_one_object_of_unknown_type_keep_their_order():
+    code = """
+    class Tracker:
+        def __init__(self, api):
+            self._api = api
+
+        async def update(self):
+            system = await self._api.system.get_config()
+            status = await self._api.connection.get_status()
+            return system, status
+    """
+    assert findings(code) == []
+    text = explain_source(textwrap.dedent(code), "tracker.py", 7)
+    assert (
+        "line 7 `self._api.system.get_config` / line 8 `self._api.connection.get_status`: "
+        "same object `self._api` of unknown type" in text
+    )
+
+
+def test_concurrent_safe_receivers_can_name_an_object_of_unknown_type():
+    code = """
+    class Tracker:
+        def __init__(self, api):
+            self._api = api
+
+        async def update(self):
+            system = await self._api.get_config()
+            status = await self._api.get_status()
+            return system, status
+    """
+    assert len(findings(code, **{"extend-concurrent-safe-receivers": ["api"]})) == 1
+
+
+def test_a_service_client_built_over_a_shared_http_session_is_grouped_but_not_one_for_a_host():
+    code = """
+    from hub import Stations, Bulb, async_get_clientsession
+
+    async def stations(hub, key, a, b):
+        api = Stations(async_get_clientsession(hub), key)
+        first = await api.get_station(a)
+        second = await api.get_station(b)
+        return first, second
+
+    async def bulb(hub, host):
+        api = Bulb(host, async_get_clientsession(hub))
+        status = await api.get_status()
+        patterns = await api.get_patterns()
+        return status, patterns
+    """
+    assert [f.line for f in findings(code)] == [6]
+
+
+def test_an_object_passed_to_another_call_is_the_same_object():
+    code = """
+    async def check(router, get_hosts):
+        config = await router.system.get_config()
+        hosts = await get_hosts(router)
+        return config, hosts
+    """
+    assert findings(code) == []
+
+
+def test_threads_running_methods_of_one_sync_client_keep_their_order():
+    code = """
+    async def poll(hass, camera):
+        info = await hass.async_add_executor_job(camera.get_dev_info)
+        product = await hass.async_add_executor_job(camera.get_product_info)
+        return info, product
+    """
+    assert findings(code) == []
+
+
+def test_a_read_whose_result_is_dropped_is_run_for_its_effect():
+    code = """
+    async def refresh(api: PiholeClient):
+        await api.get_data()
+        await api.get_versions()
+        return api.data
+    """
+    assert findings(code) == []
+    text = explain_source(textwrap.dedent(code), "refresh.py", 3)
+    assert "`api.get_data` is awaited for its effect (its result is unused)" in text
+
+
+def test_a_cached_lookup_of_application_state_does_not_count_towards_a_group():
+    code = """
+    from hub import get_shared_zeroconf, read_routes
+
+    async def diagnostics(hass):
+        routes = await hass.async_add_executor_job(read_routes)
+        zeroconf = await get_shared_zeroconf(hass)
+        return routes, zeroconf
+    """
+    assert findings(code) == []
+
+
+def test_a_synchronous_call_with_side_effects_between_awaits_is_a_barrier():
+    code = """
+    async def register(registry, account: CloudClient, director: CloudClient):
+        version = await account.get_version()
+        registry.async_get_or_create(sw_version=version)
+        items = await director.get_all_items()
+        return items
+    """
+    assert findings(code) == []
+    assert len(findings(code.replace("registry.async_get_or_create", "print"))) == 1

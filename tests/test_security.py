@@ -26,7 +26,7 @@ import parlint
 from cli_helpers import invoke
 
 GOOD = (
-    "async def load_dashboard(client):\n"
+    "async def load_dashboard(client: ShopClient):\n"
     "    user = await client.get_user()\n"
     "    orders = await client.get_orders()\n"
     "    return user, orders\n"
@@ -129,7 +129,7 @@ TRAP = textwrap.dedent(
     open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RAN-" + __name__), "w").close()
     {tail}
 
-    async def load_dashboard(client):
+    async def load_dashboard(client: ShopClient):
         user = await client.get_user()
         orders = await client.get_orders()
         return user, orders

@@ -42,6 +42,7 @@ from parlint.analysis.names import (
     path_root,
     qualified_name,
 )
+from parlint.analysis.receivers import ObjectEvidence, object_of, object_values
 from parlint.analysis.summaries import (
     FRAMEWORK_PREFIXES,
     OFFLOAD_CALLS,
@@ -73,6 +74,11 @@ CONTEXT_NAMES = frozenset(
 )
 
 SYNC_PRIMITIVE_WORDS = ("lock", "queue", "event", "cond", "sem", "mutex", "barrier", "limiter")
+# Methods that update a container in place (tracked as data writes, not external effects).
+CONTAINER_METHODS = frozenset(
+    """append extend insert add update discard remove pop popitem clear setdefault sort
+    reverse appendleft extendleft popleft copy""".split()
+)
 LOGGING_ROOTS = frozenset({"logger", "log", "logging", "_logger", "_log", "LOGGER", "LOG",
                            "_LOGGER", "print", "warnings"})
 
@@ -91,6 +97,8 @@ class Reason:
             "data": f"data dependence on `{self.detail}`",
             "serial-resource": f"shared serial resource `{self.detail}`",
             "same-receiver": f"same receiver `{self.detail}` with a call that may change it",
+            "same-object": f"same object `{self.detail}` of unknown type (it may hold one "
+            "connection or device, log in on first use or cache)",
             "ordered": f"ordered operation `{self.detail}`{at}",
             "pacing": f"pacing call `{self.detail}`{at}",
             "effectful": f"call with side effects `{self.detail}`{at}",
@@ -113,6 +121,7 @@ class Reason:
             "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
             "no-io": f"`{self.detail}` awaits nothing (no I/O to overlap){at}",
+            "discarded": f"`{self.detail}` is awaited for its effect (its result is unused){at}",
             "invariant": f"`{self.detail}` takes nothing from the item (belongs before the loop){at}",
         }
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
@@ -134,6 +143,8 @@ class AwaitSite:
     barrier: Reason | None = None
     resources: frozenset[str] = frozenset()  # serial receivers and arguments it goes through
     stateful_receiver: str | None = None  # receiver a non-read-only call may change
+    # Objects of unknown type it goes through (receiver or argument; see receivers.py).
+    objects: frozenset[str] = frozenset()
     effect_reads: frozenset[str] = frozenset()  # from a same-module summary
     effect_writes: frozenset[str] = frozenset()
 
@@ -280,10 +291,23 @@ class _FunctionAnalyser:
         # Receivers this function logs in, connects or opens through are sessions: the calls
         # on them afterwards run one at a time (`await api.login()` ... `await api.get_x()`).
         self.sessions: set[str] = set()
+        self.called_objects: set[str] = set()  # objects the function calls methods on
         for call_site in suite_facts(fn.body).calls:
             method = method_name(call_site.call) or ""
             if call_site.awaited and call_site.receiver and SESSION_CALL.search(method):
                 self.sessions.add(call_site.receiver)
+            receiver = call_site.receiver
+            if (qualified_name(call_site.call.func, self.imports) in OFFLOAD_CALLS
+                    or method in OFFLOAD_CALLS) and call_site.call.args:
+                receiver = _offloaded_receiver(call_site.call.args[0].value)  # run in a thread
+            obj = object_of(receiver, self.self_name)
+            if obj is not None and path_root(obj) not in self.imports.bindings:
+                self.called_objects.add(obj)
+        self.evidence = ObjectEvidence(
+            object_values(ctx, fn, self.types, self.class_name, self.self_name),
+            lambda path, types: self.ctx.receiver_class(
+                path, types, self.self_name, self.class_name) == "safe",
+        )
 
     def line(self, node: cst.CSTNode) -> int | None:
         pos = self.positions.get(node)
@@ -371,6 +395,7 @@ class _FunctionAnalyser:
             if not (on_self and summary is not None):
                 stateful = receiver
         site.barrier = barrier
+        site.objects = self._objects(call, receiver, is_offload)
         site.resources = frozenset(resources)
         site.stateful_receiver = stateful
         site.effect_reads = frozenset(effect_reads)
@@ -386,6 +411,31 @@ class _FunctionAnalyser:
             changed = sorted(effect_writes)[0]
             site.barrier = Reason("effectful", f"{label} (changes `{changed}`)", line)
         return site
+
+    def _objects(self, call: cst.Call, receiver: str | None, offload: bool) -> frozenset[str]:
+        """The objects of unknown type a call goes through: its receiver's object (for an
+        offloaded call, the offloaded callable's), and arguments the function calls methods
+        on. Known concurrency-safe objects and service clients built here are left out."""
+        args = list(call.args)
+        found: set[str] = set()
+        if offload and args:
+            receiver = _offloaded_receiver(args[0].value)
+            args = args[1:]
+        obj = object_of(receiver, self.self_name)
+        if obj is not None and path_root(obj) not in self.imports.bindings:
+            found.add(obj)
+        for arg in args:
+            # The object itself passed on (`get_hosts(fbx)`), not data read from it.
+            path = access_path(arg.value)
+            if path is not None and path in self.called_objects:
+                found.add(path)
+        return frozenset(o for o in found if not self._concurrency_safe(o))
+
+    def _concurrency_safe(self, obj: str) -> bool:
+        if self.ctx.receiver_class(obj, self.types, self.self_name, self.class_name) == "safe":
+            return True
+        rtype = self.ctx.receiver_type(obj, self.types, self.self_name, self.class_name)
+        return self.evidence.service_client(obj, rtype)
 
     def _sync_primitive(self, receiver: str, rtype: str | None) -> bool:
         name = (receiver_name(receiver) or "").lower()
@@ -514,6 +564,12 @@ class _FunctionAnalyser:
                 # (`pair_sensor`, `request_call`) hides its effects as often as not.
                 site.barrier = Reason("unclear", site.label, line)
                 return None, site.barrier
+            if not targets and not is_return and site.call is not None and \
+                    self.ctx.summary_for_call(site.call, self.self_name, self.class_name)[0] is None:
+                # A read is awaited for its result; one whose result is dropped is run for
+                # what it does to its receiver (`await api.get_data()` fills `api.data`).
+                # (A same-module function's summary says what it does instead.)
+                return None, Reason("discarded", site.label, line)
             if exits and not (is_return and len(exits) == 1):
                 e = exits[0]
                 return None, Reason("early-exit", e.kind, self.line(e.node) or line)
@@ -530,7 +586,30 @@ class _FunctionAnalyser:
                 return None, Reason("multiple-awaits", "", line)
             return None, Reason("control-flow", f"awaits inside a `{_keyword(stmt)}` block",
                                 line)
+        effect = self._external_effect(facts)
+        if effect is not None:
+            return None, Reason("effectful", effect, line)
         return None, None
+
+    def _external_effect(self, facts: Facts) -> str | None:
+        """A synchronous call with side effects on an object the function does not own
+        (`registry.async_get_or_create(...)`, `hass.config_entries.async_update_entry(...)`):
+        the awaited calls around it may read or feed that state through paths we cannot
+        see, so nothing moves across it. Container updates and logging are not such calls;
+        `self` methods and same-module functions carry their summaries instead."""
+        for call_site in facts.calls:
+            call = call_site.call
+            if not isinstance(call.func, cst.Attribute):
+                continue
+            # (No receiver path: a method of a call's result, `registry(hub).create(...)`.)
+            root = path_root(call_site.receiver) if call_site.receiver else None
+            method = method_name(call) or ""
+            if (root in LOGGING_ROOTS or (root is not None and root == self.self_name)
+                    or method in CONTAINER_METHODS or method.startswith("_")):
+                continue
+            if kind_of_name(method) is CallKind.EFFECTFUL:
+                return dotted_name(call.func) or method
+        return None
 
     def _sync_call_effects(self, facts: Facts) -> None:
         """Synchronous calls on `self` or to same-module functions carry their summaries."""
@@ -574,6 +653,7 @@ class _FunctionAnalyser:
         readers: dict[str, dict[str, tuple[int, int]]] = {}
         resources: dict[str, dict[str, tuple[int, int]]] = {}
         receivers: dict[str, dict[str, tuple[int, int, bool]]] = {}
+        objects: dict[str, tuple[int, int]] = {}  # object -> (level, index) of its last user
 
         for node in nodes:
             best = (0, None, None)  # level, index, reason
@@ -603,6 +683,12 @@ class _FunctionAnalyser:
                                 and (best[1] is None or value[0] > best[0]):
                             best = (value[0], value[1], Reason("same-receiver",
                                                                _shorter(site.receiver, other)))
+                for obj in sorted(site.objects):
+                    value = objects.get(obj)
+                    if value is not None and value[0] >= best[0] and (
+                        best[1] is None or value[0] > best[0]
+                    ):
+                        best = (value[0], value[1], Reason("same-object", obj))
             level = best[0] + (1 if site is not None else 0)
             node.level = level
             node.depends_on = best[1]
@@ -627,9 +713,16 @@ class _FunctionAnalyser:
                     stateful = site.stateful_receiver is not None or bool(old and old[2])
                     if old is None or old[0] <= level:
                         slot[site.receiver] = (level, node.index, stateful)
+                for obj in site.objects:
+                    if obj not in objects or objects[obj][0] <= level:
+                        objects[obj] = (level, node.index)
 
     def _group(self, block: BlockAnalysis, nodes: list[StatementNode]) -> None:
+        # A lookup of process-wide state (`await get_info(hass)`) is usually cached: there is
+        # nothing to overlap it with, so it does not count towards a group.
         awaiting = [n for n in nodes if n.site is not None]
+        if self._context_lookups(awaiting) is None:
+            awaiting = [n for n in awaiting if self._lookups([n.site], 1) is None]
         if len(awaiting) < 2:
             return
         levels = sorted({n.level for n in awaiting})
@@ -1096,6 +1189,12 @@ HOOK_WORDS = frozenset(
 )
 
 
+def _offloaded_receiver(expr: cst.BaseExpression) -> str | None:
+    """The receiver of a callable run in a thread: `self.client.fetch` -> `self.client`."""
+    path = access_path(expr)
+    return path.rsplit(".", 1)[0] if path and "." in path else None
+
+
 def _hook_like(method: str | None) -> bool:
     words = name_words(method or "")
     return not words or all(w in HOOK_WORDS for w in words) or any(
@@ -1299,6 +1398,9 @@ def direct_conflict(a: StatementNode, b: StatementNode) -> Reason | None:
         ra, rb = a.site.receiver, b.site.receiver
         if ra and rb and overlaps(ra, rb) and (a.site.stateful_receiver or b.site.stateful_receiver):
             return Reason("same-receiver", _shorter(ra, rb))
+        shared = sorted(a.site.objects & b.site.objects)
+        if shared:
+            return Reason("same-object", shared[0])
     return None
 
 

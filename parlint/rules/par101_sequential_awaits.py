@@ -68,8 +68,20 @@ class SequentialAwaits(Rule):
     connection, session, transaction, cursor, websocket, stream, file, lock or queue), neither
     is an ordered operation (sleep, lock, send/recv, write/drain, begin/commit, connect/login,
     token, check/validate, start/stop...), both are GET-like by name (get, fetch, read, load,
-    list, query...: a call with side effects or of unclear effect keeps its place), and no
-    early exit, `if`, `try` or `with` boundary lies between them.
+    list, query...: a call with side effects or of unclear effect keeps its place) and use
+    their result, and no early exit, `if`, `try`, `with` boundary or synchronous call with side
+    effects (`registry.async_get_or_create(...)`) lies between them.
+
+    Two calls through the same object (`api.get_a()` and `api.get_b()`, or `get_hosts(api)`)
+    are grouped only when the module shows the object serves concurrent calls: its type is a
+    known concurrency-safe client (`concurrent-safe-receivers`: aiohttp `ClientSession`,
+    httpx `AsyncClient`, pools, aiobotocore...), or it is declared or made as an API client
+    (a type or factory named `...Client` / `...API`), or the module builds it from a
+    concurrency-safe HTTP session without naming one host (`Forecast(session=session)`, not
+    `Bulb(host, session)`). An object of unknown type may hold one connection, talk to a small
+    device that answers one request at a time, log in on its first call or cache what it
+    loads: its calls keep their order. A lookup of process-wide state that takes only the
+    application object (`await get_info(app)`) is cached and does not count towards a group.
 
     ## Why is this bad?
     Each await waits for the previous one to finish although it could have started at once:
@@ -77,7 +89,7 @@ class SequentialAwaits(Rule):
 
     ## Example
     ```python
-    async def dashboard(client, user_id):
+    async def dashboard(client: ShopClient, user_id):
         user = await client.get_user(user_id)
         orders = await client.get_orders(user_id)
         return user, orders
@@ -85,7 +97,7 @@ class SequentialAwaits(Rule):
 
     ## Use instead
     ```python
-    async def dashboard(client, user_id):
+    async def dashboard(client: ShopClient, user_id):
         user, orders = await asyncio.gather(
             client.get_user(user_id), client.get_orders(user_id)
         )
@@ -109,8 +121,11 @@ class SequentialAwaits(Rule):
     awaits on purpose. A comment or docstring that mentions the order, concurrency, a rate
     limit or gathering near the awaits also silences the finding (the author has decided).
     The analysis sees one module: a call into another module is judged by its name and
-    receiver, so reads from one small device that serves one request at a time look like
-    reads from a cloud API; mark such a line with `# noqa: PAR101` or add the receiver to
+    receiver. Reads through one object whose type the module does not show are not grouped,
+    even when it is a cloud API client that would serve them at once (missed findings): add
+    its name or type to `extend-concurrent-safe-receivers` (`"*_api"`, `"MyCloudClient"`).
+    Conversely a device library whose class is named `...Client` or `...API` is taken for an
+    API client; mark such a line with `# noqa: PAR101` or add the receiver to
     `extend-serial-receivers`. Calls of unclear effect are never grouped (missed findings).
     Lookups that take only the application object (`await get_info(app)`) are skipped as
     process-wide, cached state.
@@ -134,6 +149,15 @@ class SequentialAwaits(Rule):
             "    b = await conn.fetch('select 2')\n"
         ),
         Valid(
+            "class Tracker:\n"
+            "    def __init__(self, api):\n"
+            "        self._api = api\n"
+            "    async def update(self):\n"
+            "        status = await self._api.get_status()\n"
+            "        info = await self._api.get_info()\n"
+            "        return status, info\n"
+        ),
+        Valid(
             "import asyncio\n"
             "async def f(api):\n"
             "    a = await api.get_a()\n"
@@ -143,7 +167,7 @@ class SequentialAwaits(Rule):
     )
     INVALID = (
         Invalid(
-            "async def f(client, uid):\n"
+            "async def f(client: ShopClient, uid):\n"
             "    user = await client.get_user(uid)\n"
             "    orders = await client.get_orders(uid)\n"
             "    return user, orders\n",
@@ -155,10 +179,10 @@ class SequentialAwaits(Rule):
         ),
         Invalid(
             "import trio\n"
-            "async def f(api):\n"
-            "    await api.fetch_a()\n"
-            "    await api.fetch_b()\n"
-            "    await api.fetch_c()\n",
+            "async def f(users, orders, invoices):\n"
+            "    a = await users.fetch_a()\n"
+            "    b = await orders.fetch_b()\n"
+            "    c = await invoices.fetch_c()\n",
             line=3,
             column=4,
         ),

@@ -50,7 +50,7 @@ def test_await_sites_record_resolved_name_receiver_targets_and_kind():
 
 def test_independent_then_dependent_gives_two_stages():
     code = """
-    async def f(api):
+    async def f(api: ApiClient):
         a = await api.get_a()
         b = await api.get_b()
         c = await api.get_c()
@@ -66,7 +66,7 @@ def test_independent_then_dependent_gives_two_stages():
 def test_sync_statement_feeding_a_later_await_stays_before_the_group():
     analysis, _ = analyse(
         """
-        async def f(api, x):
+        async def f(api: ApiClient, x):
             key = x.upper()
             a = await api.get_a(key)
             b = await api.get_b()
@@ -258,10 +258,10 @@ def test_nested_async_def_is_analysed_on_its_own():
     module = cst.parse_module(
         textwrap.dedent(
             """
-            async def outer(api):
+            async def outer(users, orders):
                 async def inner():
-                    a = await api.get_a()
-                    b = await api.get_b()
+                    a = await users.get_a()
+                    b = await orders.get_b()
                     return a, b
                 return await inner()
             """
@@ -309,7 +309,7 @@ def test_lookups_of_application_state_are_not_grouped():
 def test_intent_comment_silences_a_group():
     analysis, _ = analyse(
         """
-        async def f(api):
+        async def f(api: ApiClient):
             # The device handles one request at a time.
             a = await api.get_a()
             b = await api.get_b()
@@ -322,7 +322,7 @@ def test_intent_comment_silences_a_group():
 def test_group_run_splits_into_before_stage1_and_after():
     analysis, _ = analyse(
         """
-        async def f(api):
+        async def f(api: ApiClient):
             a = await api.get_a()
             b = await api.get_b(a)
             key = a.key

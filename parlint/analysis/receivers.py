@@ -1,0 +1,267 @@
+"""Which object an awaited call goes through, and what the module shows about that object.
+
+Two reads through one object are only independent when the object can serve them at once. An
+object whose type the analysis cannot see may hold one connection, talk to one small device
+that answers one request at a time, log in or fetch a token on its first call, or cache what
+the first call loads: the second call relies on the first in ways the call site does not show.
+So two awaits through the same object of unknown type are not grouped, unless the module shows
+the object is a client of a service over a concurrency-safe HTTP session:
+
+- its type or name is a known concurrency-safe receiver (`concurrent-safe-receivers`), or
+- the module constructs it (in the function, in a method of its class as `self.x = ...`, or at
+  module level) from a concurrency-safe HTTP session (`aiohttp.ClientSession`,
+  `async_get_clientsession(...)`, `httpx.AsyncClient`, or a name typed as one) and with no
+  argument that names one network endpoint (host, ip, address, port, url...): a client built
+  for one host is a device or a small server.
+
+The object of `self.api.system.get_config()` is `self.api`; of `api.get_x()` it is `api`; an
+argument counts as a use of an object when the function calls methods on it elsewhere
+(`get_hosts(fbx)` and `fbx.system.get_config()` both use `fbx`). Calls on `self` itself are left
+to the module's summaries; calls on modules have no object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+import libcst as cst
+
+from parlint.analysis.effects import name_words
+from parlint.analysis.facts import Facts
+from parlint.analysis.names import access_path, dotted_name
+from parlint.analysis.summaries import ModuleContext, local_types
+
+# Words of an argument (keyword or the names in its expression) that name one endpoint.
+ENDPOINT_WORDS = frozenset("host hostname ip ipaddr address addr port url uri".split())
+# Last words of the types (and factories) of API clients.
+API_CLIENT_WORDS = frozenset(("client", "api"))
+ASYNC_WORDS = frozenset(("async", "aio", "asyncio"))
+_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
+# Factories and types whose result serves concurrent HTTP requests.
+HTTP_SESSION_WORDS = ("clientsession", "client_session", "asyncclient", "async_client")
+
+
+def object_of(path: str | None, self_name: str | None) -> str | None:
+    """The object a receiver path goes through: `self.api.system` -> `self.api`,
+    `api.system` -> `api`; None for `self` itself and for no receiver."""
+    if not path:
+        return None
+    parts = path.replace("[]", "").split(".")
+    if parts[0] == self_name or parts[0] in ("self", "cls"):
+        return f"{parts[0]}.{parts[1]}" if len(parts) > 1 else None
+    return parts[0]
+
+
+def _identifier_words(node: cst.CSTNode) -> set[str]:
+    """The lower-case words of every name, attribute and keyword in an expression."""
+    words: set[str] = set()
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            words.update(name_words(current.value))
+        elif isinstance(current, cst.SimpleString):  # `entry.data["host"]`
+            value = current.evaluated_value
+            if isinstance(value, str) and value.isidentifier():
+                words.update(name_words(value))
+        elif isinstance(current, cst.Arg) and current.keyword is not None:
+            words.update(name_words(current.keyword.value))
+        stack.extend(current.children)
+    return words
+
+
+def endpoint_word(word: str) -> bool:
+    """`host`, `hosts`, `ipaddr`, `ipv4`, `urls`: a word naming a network endpoint."""
+    return (
+        word in ENDPOINT_WORDS
+        or (word.endswith("s") and word[:-1] in ENDPOINT_WORDS)
+        or word.startswith(("ipaddr", "ipv4", "ipv6", "hostname"))
+    )
+
+
+def names_endpoint(call: cst.Call) -> bool:
+    """Whether a constructor call is given one network endpoint (`Hole(host, session)`,
+    `Device(url=f"http://{ip}")`, `Client(entry.data[CONF_HOST])`)."""
+    return any(endpoint_word(w) for arg in call.args for w in _identifier_words(arg))
+
+
+def http_session_factory(expr: cst.BaseExpression) -> bool:
+    """`aiohttp.ClientSession()`, `async_get_clientsession(hass)`, `httpx.AsyncClient()`."""
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    if not isinstance(expr, cst.Call):
+        return False
+    name = (dotted_name(expr.func) or "").rsplit(".", 1)[-1].lower()
+    return any(word in name for word in HTTP_SESSION_WORDS)
+
+
+Value = tuple[cst.BaseExpression, dict[str, str]]  # an assigned expression, its scope's types
+
+
+def api_client_type(type_name: str) -> bool:
+    """`XboxLiveClient`, `MyUplinkAPI`, `get_client` (a factory): a type or factory named
+    as the client of an API."""
+    last = _ACRONYM.sub("_", type_name.rsplit(".", 1)[-1])  # `TodoistAPIAsync`: API_Async
+    words = [w for w in name_words(last) if w not in ASYNC_WORDS]
+    return bool(words) and words[-1] in API_CLIENT_WORDS
+
+
+class ObjectEvidence:
+    """What the module shows about the objects one function calls through.
+
+    `values` maps an access path (`client`, `self._api`, a module global) to the expressions
+    assigned to it in the function, in the methods of its class (as `self.<attr>`) and at
+    module level, each with the local types of its scope (annotations, constructors).
+    `is_safe(path, types)` answers whether a path is typed or named as a concurrency-safe
+    receiver (the analysis options decide)."""
+
+    def __init__(
+        self,
+        values: dict[str, list[Value]],
+        is_safe: Callable[[str, dict[str, str]], bool],
+    ) -> None:
+        self.values = values
+        self.is_safe = is_safe
+
+    def _http_session(self, expr: cst.BaseExpression, types: dict[str, str],
+                      depth: int = 0) -> bool:
+        if http_session_factory(expr):
+            return True
+        path = access_path(expr)
+        if path is None:
+            return False
+        if self.is_safe(path, types):
+            return True
+        return depth < 2 and any(
+            self._http_session(value, scope, depth + 1)
+            for value, scope in self.values.get(path, ())
+        )
+
+    def service_client(self, obj: str, type_name: str | None = None, depth: int = 0) -> bool:
+        """Whether `obj` is built here as a client of a service over a concurrency-safe
+        HTTP session, or declared as an API client (`type_name`), and never for one
+        endpoint."""
+        seen_service = bool(type_name) and api_client_type(type_name)
+        for value, types in self.values.get(obj, ()):
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call):
+                if names_endpoint(value):
+                    return False
+                if any(self._http_session(arg.value, types) for arg in value.args):
+                    seen_service = True
+            else:
+                path = access_path(value)
+                if path is not None and depth < 2 and path != obj:
+                    if self.service_client(path, None, depth + 1):
+                        seen_service = True
+        return seen_service
+
+
+def _statements(suite: cst.BaseSuite | None) -> tuple[cst.CSTNode, ...]:
+    if isinstance(suite, cst.IndentedBlock):
+        return tuple(suite.body)
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return (cst.SimpleStatementLine(body=suite.body),)
+    return ()
+
+
+def _inner_suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
+    for child in stmt.children:
+        if isinstance(child, cst.BaseSuite):
+            yield child
+        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
+                                cst.MatchCase)):
+            yield from _inner_suites(child)
+        elif isinstance(child, cst.If):  # elif
+            yield from _inner_suites(child)
+
+
+def simple_assignments(
+    suite: cst.BaseSuite | None,
+) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """`(target path, value)` of the single-target assignments and `with ... as` bindings in a
+    suite, nested blocks included, nested functions and classes not."""
+    for stmt in _statements(suite):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = access_path(small.targets[0].target)
+                    if target:
+                        yield target, small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target = access_path(small.target)
+                    if target:
+                        yield target, small.value
+            continue
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                if item.asname is not None:
+                    target = access_path(item.asname.name)
+                    if target:
+                        yield target, item.item
+        for inner in _inner_suites(stmt):
+            yield from simple_assignments(inner)
+
+
+def collect_values(
+    pairs: Iterable[tuple[str, cst.BaseExpression]],
+    types: dict[str, str],
+    into: dict[str, list[Value]],
+    rename: tuple[str, str] | None = None,
+) -> None:
+    """Add assignment pairs (with their scope's `types`) to `into`; `rename=(old, new)` maps
+    `old.x` to `new.x`."""
+    for target, value in pairs:
+        if rename is not None and (target == rename[0] or target.startswith(rename[0] + ".")):
+            target = rename[1] + target[len(rename[0]):]
+        into.setdefault(target, []).append((value, types))
+
+
+def _module_values(ctx: ModuleContext) -> dict[str, list[Value]]:
+    cached = getattr(ctx, "_parlint_module_values", None)
+    if cached is None:
+        cached = {}
+        collect_values(simple_assignments(cst.IndentedBlock(body=ctx.module.body)), {}, cached)
+        setattr(ctx, "_parlint_module_values", cached)  # noqa: B010 - a per-module cache
+    return cached
+
+
+def _class_values(ctx: ModuleContext, class_name: str) -> dict[str, list[Value]]:
+    """`self.<attr>` assignments of every method of the class, keyed `self.<attr>`."""
+    caches = getattr(ctx, "_parlint_class_values", None)
+    if caches is None:
+        caches = {}
+        setattr(ctx, "_parlint_class_values", caches)  # noqa: B010 - a per-module cache
+    if class_name not in caches:
+        values: dict[str, list[Value]] = {}
+        for info in ctx.functions.values():
+            if info.class_name == class_name and info.self_name:
+                pairs = [
+                    (target, value)
+                    for target, value in simple_assignments(info.node.body)
+                    if target.startswith(info.self_name + ".")
+                ]
+                if pairs:
+                    types = local_types(info.node, Facts(), ctx.imports)
+                    collect_values(pairs, types, values, rename=(info.self_name, "self"))
+        caches[class_name] = values
+    return caches[class_name]
+
+
+def object_values(
+    ctx: ModuleContext, fn: cst.FunctionDef, types: dict[str, str], class_name: str | None,
+    self_name: str | None,
+) -> dict[str, list[Value]]:
+    """The assignments `ObjectEvidence` reads for one function: module level, its class's
+    `self.<attr>` (renamed to this function's `self` name) and its own body (`types`: the
+    function's local types)."""
+    values: dict[str, list[Value]] = {k: list(v) for k, v in _module_values(ctx).items()}
+    if class_name and self_name:
+        for target, exprs in _class_values(ctx, class_name).items():
+            values.setdefault(self_name + target[len("self"):], []).extend(exprs)
+    collect_values(simple_assignments(fn.body), types, values)
+    return values

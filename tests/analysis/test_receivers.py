@@ -1,0 +1,122 @@
+"""receivers.py: the object a call goes through and what the module shows about it."""
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from parlint.analysis.receivers import (
+    ObjectEvidence,
+    api_client_type,
+    collect_values,
+    http_session_factory,
+    names_endpoint,
+    object_of,
+    simple_assignments,
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "self_name", "expected"),
+    [
+        pytest.param("self._api.system", "self", "self._api", id="self-attribute"),
+        pytest.param("api.system.config", "self", "api", id="local"),
+        pytest.param("self", "self", None, id="self-itself"),
+        pytest.param("items[].client", None, "items", id="subscript"),
+        pytest.param(None, "self", None, id="no-receiver"),
+    ],
+)
+def test_object_of(path, self_name, expected):
+    assert object_of(path, self_name) == expected
+
+
+def call(code: str) -> cst.Call:
+    node = cst.parse_expression(code)
+    assert isinstance(node, cst.Call)
+    return node
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("Hole(host, session)", True),
+        ("WallConnector(host=hostname, session=session)", True),
+        ('LightStrip(entry.data["host"], session)', True),
+        ("EverLights(ipaddr, session)", True),
+        ('Radio(f"http://{address}/fsapi", pin)', True),
+        ("Stations(session, entry.data[CONF_API_KEY])", False),
+        ("Forecast(latitude, longitude, session=session)", False),
+    ],
+)
+def test_names_endpoint(code, expected):
+    assert names_endpoint(call(code)) is expected
+
+
+def test_http_session_factories():
+    assert http_session_factory(call("async_get_clientsession(hass)"))
+    assert http_session_factory(call("aiohttp.ClientSession()"))
+    assert http_session_factory(cst.parse_expression("await create_async_client()"))
+    assert not http_session_factory(call("get_session(db)"))
+    assert not http_session_factory(cst.parse_expression("session"))
+
+
+@pytest.mark.parametrize(
+    ("type_name", "expected"),
+    [
+        ("xbox.webapi.api.client.XboxLiveClient", True),
+        ("myuplink.MyUplinkAPI", True),
+        ("todoist_api_python.api_async.TodoistAPIAsync", True),
+        ("prefect.client.orchestration.get_client", True),
+        ("twinkly_client.Twinkly", False),
+        ("afsapi.AFSAPI", False),  # one word: a device protocol, not "... API"
+        ("aiohttp.ClientSession", False),
+    ],
+)
+def test_api_client_type(type_name, expected):
+    assert api_client_type(type_name) is expected
+
+
+def evidence(code: str, types: dict | None = None) -> ObjectEvidence:
+    module = cst.parse_module(textwrap.dedent(code))
+    values: dict = {}
+    collect_values(simple_assignments(cst.IndentedBlock(body=module.body)), types or {}, values)
+    safe_types = {"aiohttp.ClientSession"}
+    return ObjectEvidence(values, lambda path, scope: scope.get(path) in safe_types)
+
+
+def test_service_client_over_a_shared_session():
+    found = evidence(
+        """
+        session = async_get_clientsession(hass)
+        api = Stations(session, key)
+        bulb = Bulb(host, session)
+        typed = Forecast(lat, lon, session=web)
+        other = Stations(key)
+        alias = api
+        """,
+        {"web": "aiohttp.ClientSession"},
+    )
+    assert found.service_client("api")
+    assert not found.service_client("bulb")  # built for one host
+    assert found.service_client("typed")  # the session's type is visible
+    assert not found.service_client("other")  # no session: nothing shows it is a web client
+    assert found.service_client("alias")
+    assert found.service_client("unknown", "pkg.CloudClient")
+    assert not found.service_client("bulb", "pkg.BulbClient")  # a host still wins
+
+
+def test_simple_assignments_cover_nested_blocks_and_with_but_not_nested_defs():
+    module = cst.parse_module(
+        textwrap.dedent(
+            """
+            if ready:
+                a = make_a()
+            with open_client() as b:
+                c: Client = make_c()
+            def inner():
+                d = make_d()
+            """
+        )
+    )
+    targets = [t for t, _ in simple_assignments(cst.IndentedBlock(body=module.body))]
+    assert targets == ["a", "b", "c"]
