@@ -274,3 +274,15 @@ def test_par201_another_objects_method_of_the_same_name_is_no_recursion() -> Non
                 await asyncio.gather(*[self.remove_credentials(c) for c in user.credentials])
     """
     assert [c for c in codes(source) if c[0] == "PAR201"] == []
+
+
+def test_par201_reads_only_the_direct_callers() -> None:
+    # `relay` hands on its own parameter: data, whatever relay's own caller passes.
+    source = DOWNLOADS + """
+    async def relay(client, urls):
+        return await download_all(client, urls)
+
+    async def on_message(client, message):
+        return await relay(client, message["urls"])
+    """
+    assert codes(source) == [("PAR201", 5, 17)]

@@ -609,6 +609,7 @@ class _Analysis:
         self.references: dict[str, list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]] | None = (
             None
         )
+        self._reading_callers = False  # reading the callers' arguments of a parameter
 
     # --- driver ---
 
@@ -1257,10 +1258,29 @@ class _Analysis:
         return reasons[0]
 
     def _parameter_held_reason(self, function: cst.FunctionDef, name: str, depth: int) -> str | None:
-        """A parameter: data, unless every caller in the module passes a held collection."""
+        """A parameter: data, unless every caller in the module passes a held collection.
+
+        Only the direct callers are read: a caller's own parameter counts as data. (That is
+        also what `check`'s reduced sources keep: the functions that call a kept function
+        holding a fan-out, not their callers.)"""
+        if self._reading_callers:
+            return None
         calls = self._calls_to(function)
         if not calls:
             return None  # called from elsewhere: the caller's data decides
+        self._reading_callers = True
+        try:
+            return self._callers_held_reason(function, name, calls, depth)
+        finally:
+            self._reading_callers = False
+
+    def _callers_held_reason(
+        self,
+        function: cst.FunctionDef,
+        name: str,
+        calls: list[tuple[cst.Call, tuple[cst.CSTNode, ...]]],
+        depth: int,
+    ) -> str | None:
         for call, stack in calls:
             arguments = _arguments_for(function, name, call)
             if arguments is None:

@@ -116,7 +116,8 @@ class UnboundedFanOut(Rule):
     design; their rate is the peer's).
 
     A fan-out whose only caller passes a short list is provably small only when that caller
-    is in the same module (then parlint reads its argument and stays silent). When the
+    is in the same module (then parlint reads its argument and stays silent; it reads the
+    direct callers only: a caller that hands on its own parameter counts as passing data). When the
     callers live in other modules parlint sees only a parameter and reports it: add the
     parameter's spelling to `fan-out-small-iterables` (`fan-out-small-iterables = ["hosts"]`
     in `[tool.parlint]`), or suppress the line with `# noqa: PAR201` and say why in the
