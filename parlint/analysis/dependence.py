@@ -35,6 +35,7 @@ from parlint.analysis.facts import (
     statement_facts,
     suite_facts,
 )
+from parlint.analysis.iterations import ITERATION_TEMPLATES, iteration_reasons
 from parlint.analysis.names import (
     access_path,
     dotted_name,
@@ -124,6 +125,8 @@ class Reason:
             "discarded": f"`{self.detail}` is awaited for its effect (its result is unused){at}",
             "invariant": f"`{self.detail}` takes nothing from the item (belongs before the loop){at}",
         }
+        if self.kind in ITERATION_TEMPLATES:  # PAR102 loop facts (iterations.py)
+            return ITERATION_TEMPLATES[self.kind].format(detail=self.detail, at=at)
         return templates.get(self.kind, f"{self.kind}: {self.detail}")
 
 
@@ -784,6 +787,7 @@ class _FunctionAnalyser:
             reasons.append(Reason("nested-loop", "", self.line(loop)))
         derived = self._derived(body, targets)
         reasons += self._site_reasons(sites, derived)
+        reasons += iteration_reasons(self, loop, sites, derived)
         reasons += self._callable_reasons(sites)
         reasons += self._unclear_reasons(sites, derived)
         lookups = self._lookups(sites, len(sites))
@@ -1145,6 +1149,7 @@ class _FunctionAnalyser:
         awaits = inner.awaits
         sites = tuple(self.make_site(a, statement) for a in awaits)
         reasons = self._site_reasons(sites, targets)
+        reasons += iteration_reasons(self, comp, sites, targets)
         reasons += self._callable_reasons(sites)
         reasons += self._unclear_reasons(sites, targets)
         lookups = self._lookups(sites, len(sites))

@@ -109,6 +109,8 @@ def shared_object_reasons(
             continue
         if _concurrency_safe(an, obj) or _concurrency_safe(an, receiver):
             continue
+        if receiver in site.resources or obj in site.resources:
+            continue  # a serial receiver: `serial-resource` says so already
         reasons.append(_reason("one-object", obj, an.line(site.node)))
     return reasons
 
@@ -167,7 +169,7 @@ def passed_object_reasons(
             obj = object_of(path, an.self_name)
             if _concurrency_safe(an, obj) or _concurrency_safe(an, path):
                 continue
-            reasons.append(_reason("one-object", f"{obj} (via {site.label})",
+            reasons.append(_reason("one-object", f"{obj}` via `{site.label}",
                                    an.line(site.node)))
     return reasons
 
@@ -198,7 +200,7 @@ def offloaded_self_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) ->
             target = offloaded_callable(inner)
             path = access_path(target) if target is not None else None
             if path and "." in path and path_root(path) == own_self:
-                reasons.append(_reason("threads", f"{path} (via {site.label})",
+                reasons.append(_reason("threads", f"{path}` via `{site.label}",
                                        an.line(site.node)))
                 break
     return reasons
@@ -267,7 +269,12 @@ def _fetched(an: _FunctionAnalyser, iterable: cst.BaseExpression) -> bool:
 def _concurrency_safe(an: _FunctionAnalyser, path: str) -> bool:
     """Typed or named as a concurrency-safe receiver, or a local API client."""
     rclass = an.ctx.receiver_class(path, an.types, an.self_name, an.class_name)
-    return rclass == "safe" or an._shared_client(path)
+    if rclass == "safe" or an._shared_client(path):
+        return True
+    # What the module shows about the object (an API client type, a client built over a
+    # concurrency-safe HTTP session: receivers.py), as PAR101 judges it.
+    evidence = getattr(an, "_concurrency_safe", None)
+    return bool(evidence is not None and evidence(path))
 
 
 # The application object (`hass`, `app`): whoever holds it reaches all process-wide state.

@@ -98,6 +98,19 @@ class AwaitInLoop(Rule):
     replace its own iterable field (`self.ids = resolved`: an in-place normalisation). `while` loops (polling, retries, pagination) and
     `async for` bodies (streaming) are never reported.
 
+    What every iteration shares also keeps them in order: one object of unknown type behind
+    every call (`await system.get_switch_name(i)`, `await self.api.get(kind)`: one device,
+    account or connection may answer one request at a time, log in or cache on first use, or
+    limit the rate), unless it is a known concurrency-safe client (an aiohttp/httpx session,
+    a pool, a local `client`, an API client type or one built over an HTTP session); a method
+    of one shared object offloaded to worker threads (`to_thread(self.load, name)`, also
+    through a same-module helper); `self` or the application object (`hass`, `app`) handed
+    to each item's method; a method of an item the program holds in memory (listeners,
+    platforms, hooks: items fetched by an await are remote resources and stay reported); awaits
+    that run only for the item equal to one fixed value (a search); a loop that handles a
+    rate limit (429, `TOO_MANY_REQUESTS`) or already starts tasks itself. `parlint explain`
+    names the reason.
+
     ## Why is this bad?
     The loop takes the sum of the items' latencies where a bounded concurrent form takes
     about the longest of each `max-concurrency` items.
@@ -145,6 +158,11 @@ class AwaitInLoop(Rule):
     limit or gathering near the awaits also silences the finding (the author has decided).
     The loop may be sequential on purpose to be gentle with a server (a rate limit) without
     an explicit sleep; mark it with `# noqa: PAR102` or lower `max-concurrency`.
+    Loops through one object of unknown type are not reported even when that object is an
+    HTTP API client that serves concurrent requests well: annotate it with its client type,
+    or add its name to `concurrent-safe-receivers`. Callees in other modules are not read: a
+    helper that does no I/O or hits a cache, or items that share one upstream account through
+    their own objects, can still be reported.
     """
 
     code = "PAR102"

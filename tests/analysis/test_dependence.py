@@ -201,13 +201,13 @@ def test_lock_section_keeps_order():
 def test_for_loop_with_collector_is_independent_and_running_total_is_not():
     assert loop_reasons(
         """
-        async def f(api, ids):
+        async def f(client, ids):
             out = []
             for i in ids:
-                out.append(await api.get(i))
+                out.append(await client.get(i))
             total = 0
             for i in ids:
-                total += await api.count(i)
+                total += await client.count(i)
         """
     ) == [[], ["loop-carried", "shared-state"]]
 
@@ -216,18 +216,18 @@ def test_loop_exits_pacing_serial_and_repeats():
     reasons = loop_reasons(
         """
         import asyncio
-        async def f(api, conn, ids):
+        async def f(client, conn, ids):
             for i in ids:
-                r = await api.get(i)
+                r = await client.get(i)
                 if r:
                     return r
             for i in ids:
-                await api.get(i)
+                await client.get(i)
                 await asyncio.sleep(1)
             for i in ids:
                 await conn.fetch(i)
             for _ in range(3):
-                await api.get_status()
+                await client.get_status()
         """
     )
     assert reasons == [["early-exit"], ["pacing"], ["serial-resource"], ["repeats"]]
@@ -236,10 +236,10 @@ def test_loop_exits_pacing_serial_and_repeats():
 def test_loop_that_feeds_its_own_iterable():
     assert "iterable-fed" in loop_reasons(
         """
-        async def f(api, start):
+        async def f(client, start):
             queue = [start]
             for url in queue:
-                page = await api.get(url)
+                page = await client.get(url)
                 queue.extend(page.links)
         """
     )[0]
@@ -248,8 +248,8 @@ def test_loop_that_feeds_its_own_iterable():
 def test_comprehension_is_a_loop():
     assert loop_reasons(
         """
-        async def f(api, ids):
-            return [await api.get(i) for i in ids]
+        async def f(client, ids):
+            return [await client.get(i) for i in ids]
         """
     ) == [[]]
 

@@ -124,10 +124,10 @@ def test_same_module_coroutine_that_awaits_nothing_has_no_io():
 def test_names_bound_inside_an_if_or_except_are_not_loop_carried():
     assert loop_reasons("""
         import logging
-        async def f(api, urls, out):
+        async def f(client, urls, out):
             for url in urls:
                 try:
-                    out.append(await api.get_file(url))
+                    out.append(await client.get_file(url))
                 except OSError as err:
                     logging.warning("%s", err)
                 body = url.encode()
@@ -139,11 +139,11 @@ def test_names_bound_inside_an_if_or_except_are_not_loop_carried():
 
 def test_a_name_bound_in_a_branch_and_read_next_iteration_is_carried():
     assert "loop-carried" in loop_reasons("""
-        async def f(api, ids):
+        async def f(client, ids):
             last = None
             pages = []
             for i in ids:
-                page = await api.get_page(i, after=last)
+                page = await client.get_page(i, after=last)
                 if page.items:
                     last = page.items[-1]
                 pages.append(page)
@@ -163,7 +163,7 @@ def test_a_loop_whose_results_replace_its_own_iterable_field_is_carried():
 
 def test_an_await_that_takes_nothing_from_the_item_belongs_before_the_loop():
     assert "invariant" in loop_reasons("""
-        async def f(api, skus, out):
+        async def f(client, skus, out):
             for sku in skus:
-                out[sku] = (await api.get_price(sku), await api.get_currency())
+                out[sku] = (await client.get_price(sku), await client.get_currency())
     """)
