@@ -241,13 +241,29 @@ def _kept(scan: _Scan) -> set[_Def] | None:
 
     keep: set[_Def] = set()  # kept whole
     expanded: set[_Def] = set()  # kept, and what it needs is kept too
-    attributes: dict[str, set[str]] = {}  # class -> `self.<attribute>` names kept code uses
+    followed: set[_Def] = set()  # its callers are kept too
+    callers: list[_Def] = []  # functions whose callers are needed
+    classes: set[str] = set()  # the classes of kept methods and of the functions nested in them
     pending: list[_Def] = list(seeds)
     if outside_sites:
         # A fan-out at module or class level: what it calls may be followed into.
         outside = "".join(line for i, line in enumerate(scan.lines, 1) if not inside[i])
-        pending.extend(d for name in _names(outside, attribute_of) for d in by_name.get(name, ()))
-    while pending:
+        pending.extend(d for name in _IDENTIFIER.findall(outside) for d in by_name.get(name, ()))
+    while pending or callers:
+        if not pending:
+            # Whoever mentions a function that holds a fan-out: PAR301 asks whether every caller
+            # handles errors, PAR201 what every caller passes, and through the callers'
+            # parameters what their callers pass (so callers of callers, transitively).
+            d = callers.pop()
+            if d in followed:
+                continue
+            followed.add(d)
+            for line in scan.mentions(d.node.name):
+                for other in defs:
+                    if other.first <= line <= other.last:
+                        pending.append(other)
+                        callers.append(other)
+            continue
         d = pending.pop()
         if d in expanded:
             continue
@@ -257,24 +273,26 @@ def _kept(scan: _Scan) -> set[_Def] | None:
         # The enclosing functions (their facts and scopes hold the kept code).
         if d.parent is not None:
             pending.append(d.parent)
-        # Same-module functions it may call, alias or hand on: plain names and methods of
-        # `self`/`cls`; result-checking helpers (PAR302) by any name.
+        # Same-module functions it may call, alias or hand on: by a plain name a function (a
+        # method is never in scope by its name), through `self`/`cls` a method or anything;
+        # result-checking helpers (PAR302) by any name.
         if "return_exceptions" in text:
-            names = set(_IDENTIFIER.findall(text))
+            for name in set(_IDENTIFIER.findall(text)):
+                pending.extend(by_name.get(name, ()))
         else:
-            names = _names(text, attribute_of)
-        for name in names:
-            pending.extend(by_name.get(name, ()))
-        # Whoever mentions a function that may hold a fan-out (PAR301 follows its callers).
+            for name in set(_PLAIN_NAME.findall(text)):
+                pending.extend(f for f in by_name.get(name, ()) if f.method_of is None)
+            for name in set(attribute_of.findall(text)):
+                pending.extend(by_name.get(name, ()))
         if _count(fan_out, d.first, d.last):
-            for line in scan.mentions(d.node.name):
-                pending.extend(other for other in defs if other.first <= line <= other.last)
+            callers.append(d)
         if d.owner is not None:
-            attributes.setdefault(d.owner, set()).update(attribute_of.findall(text))
-    # The methods that type the attributes kept methods use (`self.x = X()` in `__init__`).
+            classes.add(d.owner)
+    # The methods that assign their classes' attributes (`self.x = X()` in `__init__`): the
+    # analysis reads the types and values of every one.
     for d in defs:
-        if d.method_of in attributes and d not in keep:
-            if _assigns_attribute(_text(scan, d), d, attributes[d.method_of]):
+        if d.method_of in classes and d not in keep:
+            if _assigns_attribute(_text(scan, d), d):
                 keep.add(d)
     return keep
 
@@ -288,14 +306,6 @@ def _in_loop(d: _Def, line: int) -> bool:
         isinstance(node, _LOOPS) and node.lineno <= line <= (node.end_lineno or node.lineno)
         for node in ast.walk(d.node)
     )
-
-
-def _names(text: str, attribute_of: re.Pattern[str]) -> set[str]:
-    """Names `text` may refer to a same-module function by: identifiers not after a dot, and
-    attributes of `self`, `cls` or a method's first parameter."""
-    names = set(_PLAIN_NAME.findall(text))
-    names.update(attribute_of.findall(text))
-    return names
 
 
 @functools.lru_cache(maxsize=64)
@@ -319,20 +329,21 @@ def _first_param(d: _Def) -> str | None:
     return params[0].arg if params else None
 
 
-# `a.b = ...`, `a.b: T`, `with ... as a.b` (continuation lines and parentheses allowed).
-_ATTRIBUTE_TARGET = re.compile(
-    r"\b([^\W\d]\w*)[\s\\]*\.[\s\\]*([^\W\d]\w*)\b[\s\\]*(?::|=(?!=))"
-    r"|\bas[\s\\(]+([^\W\d]\w*)[\s\\]*\.[\s\\]*([^\W\d]\w*)"
-)
+@functools.lru_cache(maxsize=64)
+def _assignment_pattern(me: str) -> re.Pattern[str]:
+    """An assignment to a path under `me` (`me.x = ...`, `me.x.y = ...`, `me.d[k] = ...`,
+    `me.a, me.b = ...`, `me.x: T`, `with ... as me.x`), or something that looks like one (a
+    keyword argument `f(me.x, k=v)`): only more is kept."""
+    me = re.escape(me)
+    return re.compile(
+        rf"\b{me}[\s\\]*\.(?:[^\n=]|\\\n)*?(?<![=!<>])=(?!=)"
+        rf"|\b{me}[\s\\]*\.[\s\\]*\w+[\s\\]*:"
+        rf"|\bas[\s\\(]+{me}[\s\\]*\."
+    )
 
 
-def _assigns_attribute(text: str, d: _Def, wanted: set[str]) -> bool:
-    """Whether a method may give a type to one of the `wanted` attributes of its first parameter
-    (`self.x = ...`, `self.x: T`, `with ... as self.x`)."""
+def _assigns_attribute(text: str, d: _Def) -> bool:
+    """Whether a method may assign an attribute of its first parameter: the analysis reads
+    every such assignment in the class (attribute types and values)."""
     me = _first_param(d)
-    if me is None or not wanted:
-        return False
-    for owner, attr, with_owner, with_attr in _ATTRIBUTE_TARGET.findall(text):
-        if (owner == me and attr in wanted) or (with_owner == me and with_attr in wanted):
-            return True
-    return False
+    return me is not None and _assignment_pattern(me).search(text) is not None
