@@ -519,11 +519,35 @@ class _FunctionAnalyser:
         if match:
             return Reason("intent", match.group(0))
         for stmt in statements:
-            for text in _comments(stmt):
-                match = INTENT.search(text)
-                if match:
-                    return Reason("intent", match.group(0))
+            said = self._comment_intent(stmt)
+            if said is not None:
+                return Reason("intent", said)
         return None
+
+    def _prefix_intent(self, block: BlockAnalysis, end: int) -> Reason | None:
+        """`_intent(block.statements[: end + 1])`, reading each statement of the block once (a
+        block asks again, for a longer prefix, at every group)."""
+        docstring = self._intent(())
+        if docstring is not None:
+            return docstring
+        scans = self.__dict__.setdefault("_intent_scans", {})
+        scanned, first = scans.get(id(block), (0, None))
+        while first is None and scanned <= end and scanned < len(block.statements):
+            if self._comment_intent(block.statements[scanned]) is not None:
+                first = scanned
+            scanned += 1
+        scans[id(block)] = (scanned, first)
+        if first is not None and first <= end:
+            return Reason("intent", self._comment_intent(block.statements[first]))
+        return None
+
+    def _comment_intent(self, stmt: cst.CSTNode) -> str | None:
+        """The words of the first comment of `stmt` saying the order is intended; each
+        statement is rendered once (rendering is the cost)."""
+        said = self.__dict__.setdefault("_comment_intents", {})
+        if stmt not in said:
+            said[stmt] = next((m.group(0) for m in map(INTENT.search, _comments(stmt)) if m), None)
+        return said[stmt]
 
     def _critical_section(self, stmt: cst.With) -> Reason | None:
         """A lock or transaction held around a block: its statements stay in order."""
@@ -737,7 +761,7 @@ class _FunctionAnalyser:
         level = next(lv for lv in levels if len(by_level[lv]) >= 2)
         members = by_level[level]
         start, end = members[0].index, members[-1].index
-        intent = self._intent(block.statements[: end + 1]) or self._context_lookups(members)
+        intent = self._prefix_intent(block, end) or self._context_lookups(members)
         if intent is not None:
             block.section = intent
             return
@@ -840,12 +864,17 @@ class _FunctionAnalyser:
         path = access_path(loop.iter)
         if not path or not self.self_name or path_root(path) != self.self_name or "." not in path:
             return None
-        for stmt in _walk_statements(self.fn.body):
-            for small in getattr(stmt, "body", ()):
-                if isinstance(small, cst.Assign) and any(
-                    access_path(t.target) == path for t in small.targets
-                ):
-                    return Reason("iterable-fed", f"{path} (rewritten in place)")
+        assigned = self.__dict__.get("_assigned_paths")
+        if assigned is None:  # one walk of the function, not one per loop
+            assigned = self.__dict__["_assigned_paths"] = {
+                access_path(t.target)
+                for stmt in _walk_statements(self.fn.body)
+                for small in getattr(stmt, "body", ())
+                if isinstance(small, cst.Assign)
+                for t in small.targets
+            }
+        if path in assigned:
+            return Reason("iterable-fed", f"{path} (rewritten in place)")
         return None
 
     def _loop_exits(self, facts: Facts) -> list[Reason]:

@@ -35,6 +35,7 @@ The model, in the words of the rules:
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -455,6 +456,9 @@ class _FunctionFacts:
     long_running: bool = False
     nodes: list[cst.CSTNode] = field(default_factory=list)
     end: dict[int, int] = field(default_factory=dict)  # id(node) -> index after its subtree
+    # name -> (pre-order indices, `for` loops) of the loops whose target binds it, built on
+    # first use (`_loop_binding`).
+    loop_targets: dict[str, tuple[list[int], list[cst.For]]] | None = None
 
 
 class _FactsVisitor:
@@ -1011,11 +1015,17 @@ class _Analysis:
     def _loop_binding(self, name: str, site: _Site, facts: _FunctionFacts) -> cst.For | None:
         """The `for` loop (in this function, before the site) whose target binds `name`."""
         here = facts.order.get(id(site.call), len(facts.nodes))
-        found = None
-        for node in facts.nodes[:here]:
-            if isinstance(node, cst.For) and name in _target_names(node.target):
-                found = node
-        return found
+        if facts.loop_targets is None:  # indexed once: a scan per site is quadratic
+            facts.loop_targets = {}
+            for index, node in enumerate(facts.nodes):
+                if isinstance(node, cst.For):
+                    for bound in _target_names(node.target):
+                        indices, loops = facts.loop_targets.setdefault(bound, ([], []))
+                        indices.append(index)
+                        loops.append(node)
+        indices, loops = facts.loop_targets.get(name, ((), ()))
+        before = bisect.bisect_left(indices, here)  # the last such loop before the site
+        return loops[before - 1] if before else None
 
     def _last_assignment(
         self, name: str, site: _Site, facts: _FunctionFacts
