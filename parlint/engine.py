@@ -27,7 +27,7 @@ import libcst as cst
 from libcst.metadata import BatchableMetadataProvider, MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from parlint import noqa
+from parlint import nesting, noqa
 from parlint.config import Config
 from parlint.registry import all_rules, matches
 from parlint.reduce import reduce_source
@@ -166,7 +166,7 @@ def _too_deep_for_python(source: str, path: str) -> Finding | None:
     # Brackets in strings and comments may inflate the depth: Python's parser decides below.
     deepest = max(accumulate(map(_STEP.__getitem__, _BRACKET.findall(source))), default=0)
     if deepest <= _DEEP_BRACKETS and max(map(len, source.splitlines()), default=0) <= _LONG_LINE:
-        return None
+        return _too_long_a_chain(source, path)
     try:
         compile(source, "<parlint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (RecursionError, MemoryError):
@@ -176,7 +176,22 @@ def _too_deep_for_python(source: str, path: str) -> Finding | None:
         return error_finding(PARSE_ERROR, path, message, exc.lineno or 1, (exc.offset or 1) - 1)
     except ValueError:  # NUL bytes: libcst reports them with a position
         return None
-    return None
+    return _too_long_a_chain(source, path)
+
+
+def _too_long_a_chain(source: str, path: str) -> Finding | None:
+    """A PAR000 for an expression that chains more operands than libcst's parser survives
+    (Python may accept it: `a and b and ...`; see parlint.nesting)."""
+    chain = nesting.longest_chain(source)
+    if chain.operands < nesting.CHAIN_LIMIT:
+        return None
+    if chain.python_refuses:
+        return error_finding(PARSE_ERROR, path, "cannot parse: code nested too deeply", chain.line)
+    message = (
+        f"cannot analyse: code nested too deeply: one expression nests {chain.operands:,} "
+        f"levels (`a and b and ...`: parlint's parser reads up to {nesting.CHAIN_LIMIT:,})"
+    )
+    return error_finding(PARSE_ERROR, path, message, chain.line)
 
 
 def parse(source: str, path: str) -> cst.Module | Finding:
@@ -351,6 +366,10 @@ def run_rules(
         positions = _positions(wrapper)  # the fix builder uses every node's extent
     else:
         positions = positions_of(module, [report.node for _, report in reports])
+    if reports and not positions:  # too deep to compute positions: the findings cannot be placed
+        for rule, _ in reports:
+            rule.crash, rule.crash_traceback = RecursionError(), "RecursionError: positions"
+        reports = []
     for rule, report in reports:
         try:
             findings.append(
@@ -358,8 +377,13 @@ def run_rules(
             )
         except Exception as exc:  # noqa: BLE001 - building the fix failed: report, keep going
             rule.crash, rule.crash_traceback = exc, traceback.format_exc()
+    too_deep = [rule.code for rule in rules if isinstance(rule.crash, RecursionError)]
     for rule in rules:
-        if rule.crash is not None and code_enabled(INTERNAL_ERROR, path, config):
+        if isinstance(rule.crash, RecursionError):
+            # Valid code nested deeper than the analysis recurses: not a bug, one clear line.
+            findings = [f for f in findings if f.code != rule.code]
+            tracebacks.append(f"{rule.code} on {path}:\n{rule.crash_traceback}")
+        elif rule.crash is not None and code_enabled(INTERNAL_ERROR, path, config):
             findings = [f for f in findings if f.code != rule.code]
             findings.append(
                 error_finding(
@@ -369,6 +393,9 @@ def run_rules(
                 )
             )
             tracebacks.append(f"{rule.code} on {path}:\n{rule.crash_traceback}")
+    if too_deep and code_enabled(PARSE_ERROR, path, config):
+        message = f"cannot analyse: code nested too deeply ({', '.join(too_deep)} skipped in this file)"
+        findings.append(error_finding(PARSE_ERROR, path, message))
     return findings, tracebacks
 
 
