@@ -205,6 +205,9 @@ def parse(source: str, path: str) -> cst.Module | Finding:
         message = text.splitlines()[0] if text else "syntax error"
         message = _PARSER_PREFIX.sub("", message) or "syntax error"
         line, column = _error_position(exc, source)
+        if _compiles(source):  # e.g. ~5,000 implicitly concatenated strings: libcst's limit
+            message = f"valid Python that parlint's parser (libcst) cannot read: {message}"
+            return error_finding(PARSE_ERROR, path, f"cannot analyse: {message}", line, column)
         return error_finding(PARSE_ERROR, path, f"cannot parse: {message}", line, column)
     except RecursionError:
         return error_finding(PARSE_ERROR, path, "cannot parse: code nested too deeply")

@@ -446,3 +446,14 @@ def test_a_path_that_does_not_exist_exits_2_naming_it(tree: Path, command: str) 
     assert "no/such/module.py" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert (tree / "good.py").read_text() == GOOD
+
+
+def test_valid_python_that_libcst_cannot_read_is_not_called_a_syntax_error(tmp_path: Path) -> None:
+    # libcst's parser refuses about 5,000 implicitly concatenated strings; Python does not.
+    source = ANALYSED + "DOC = (\n" + "".join(f'    "line {i}"\n' for i in range(6000)) + ")\n"
+    compile(source, "doc.py", "exec", dont_inherit=True)
+    (tmp_path / "doc.py").write_text(source)
+    result = run_parlint("check", "--isolated", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    ((code, message),) = [(f[3], f[4]) for f in findings(result.stdout)]
+    assert code == "PAR000" and message.startswith("cannot analyse: valid Python that parlint's parser")
