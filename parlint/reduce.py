@@ -1,30 +1,31 @@
 """Reduced sources for `check`: libcst parses only the code a rule can report on or reads.
 
-libcst's parse costs ~60-80 us a line, Python's own parser ~4 us. So `check` first parses a file
-with Python's parser (which also proves the whole file is valid Python) and finds, from that tree
-and the text, the functions that matter:
+libcst's parse costs ~40-80 us a line, Python's own parser ~4 us. So `check` first parses a file
+with Python's parser (which also proves that the whole file is valid Python) and finds, from that
+tree and the text, the functions that matter:
 
-- *candidates*: an `async def` with two `await`s, or an `await` and a `for` (PAR101, PAR102), and
-  any function whose text names a fan-out call (`gather`, `wait`, `create_task`...: PAR201,
-  PAR202, PAR301, PAR302);
-- *context*, what the analysis reads about other code: every function whose name a kept function
-  mentions (summaries of same-module calls, workers followed into, result-checking helpers),
-  transitively; every function that mentions a kept function holding a fan-out word (PAR301's
-  "every caller handles errors" looks at each reference); the enclosing functions of anything
-  kept; and the methods that give a kept method's class its attribute types (`self.x = X()`,
-  `self.x: T`, `with ... as self.x`).
+- *candidates*: an `async def` with two `await`s, or with one inside a loop or a comprehension
+  (PAR101, PAR102), and any function holding a call named like a fan-out (`gather(`, `wait(`,
+  `create_task(`...: PAR201, PAR202, PAR301, PAR302);
+- *context*, what the analysis reads of other code, to a fixpoint: the functions a kept one
+  names (by a plain name a function, through `self.`/`cls.` a method: summaries of same-module
+  calls, workers followed into; any name where results of `return_exceptions=True` may go to a
+  checking helper); the enclosing functions of a kept one; whoever mentions a kept function that
+  holds a fan-out, and their callers in turn (PAR301 asks whether every caller handles errors,
+  PAR201 what every caller passes); and every method that assigns an attribute of its class
+  (`self.x = X()`, `self.x: T`, `with ... as self.x`) when the class has kept code.
 
 Words count wherever they occur (strings and comments too): that only keeps more. Everything
 outside functions (imports, globals, class bodies, decorators, signatures) is always kept. The
 body of every other function is replaced by `pass` at the body's own indentation followed by
 empty lines, so every kept line keeps its number and its columns, and the findings, messages and
-fixes computed on the reduced module are those of the whole file.
+fixes computed on the reduced module are those of the whole file (bench/check_reduction.py
+proves it on a corpus; tests/test_reduce.py on the fixtures and the CI corpus).
 
-`reduce_source` returns None whenever it cannot be sure (Python's parser refuses the file, or
-something it does not model): the caller then parses the whole file, exactly as without
-reduction. A file without any candidate is reported as `nothing`: no rule can report there.
+`reduce_source` returns None whenever it cannot be sure (Python's parser refuses the file): the
+caller then parses the whole file, exactly as without reduction, and reports its own error. A
+file without any candidate is `nothing`: no rule can report there, and it is not parsed at all.
 """
-
 from __future__ import annotations
 
 import ast
@@ -35,7 +36,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from parlint.analysis.fanout import _INTERESTING_CALLS as FAN_OUT_NAMES
+# The calls analysis.fanout collects as fan-out sites (its `_INTERESTING_CALLS`; a test keeps the
+# two equal). Not imported: the engine imports this module, and the analysis only when it runs.
+FAN_OUT_NAMES = ("as_completed", "create_task", "ensure_future", "gather", "start_soon", "wait")
 
 # What follows the name of a call (analysis.fanout collects the Calls whose method name is one of
 # FAN_OUT_NAMES): blanks, continuations or comments, then its parenthesis.
