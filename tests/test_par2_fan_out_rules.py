@@ -286,3 +286,17 @@ def test_par201_reads_only_the_direct_callers() -> None:
         return await relay(client, message["urls"])
     """
     assert codes(source) == [("PAR201", 5, 17)]
+
+
+def test_par201_a_function_spawning_itself_is_a_recursion() -> None:
+    source = """
+        import trio
+
+        async def forward(mailbox, thread_id):
+            replies = await mailbox.replies(thread_id)
+            async with trio.open_nursery() as nursery:
+                for reply in replies:
+                    nursery.start_soon(forward, mailbox, reply.id)
+    """
+    assert codes(source) == [("PAR201", 8, 12)]
+    assert codes(source.replace("start_soon(forward,", "start_soon(archive,")) == []

@@ -2239,16 +2239,28 @@ def _spawned_work(call: cst.Call, api: str) -> cst.BaseExpression:
 
 
 def _calls_itself(function: cst.FunctionDef, facts: _FunctionFacts) -> bool:
-    """`walk(child)` in `walk`, `self.walk(child)` in method `walk` (not `self.store.walk()`:
-    another object's method of the same name)."""
+    """`walk(child)` in `walk`, `self.walk(child)` in method `walk`, or `walk` handed to a
+    spawner (`nursery.start_soon(walk, child)`); not `self.store.walk()`: another object's
+    method of the same name."""
     name = function.name.value
-    for call in facts.calls_by_name.get(name, ()):
-        func = call.func
-        if isinstance(func, cst.Name):
-            return True
-        if isinstance(func, cst.Attribute) and dotted_name(func.value) in ("self", "cls"):
-            return True
-    return False
+
+    def is_itself(expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Name):
+            return expr.value == name
+        return (
+            isinstance(expr, cst.Attribute)
+            and expr.attr.value == name
+            and dotted_name(expr.value) in ("self", "cls")
+        )
+
+    if any(is_itself(call.func) for call in facts.calls_by_name.get(name, ())):
+        return True
+    return any(
+        is_itself(_positional(call)[0].value)
+        for method in SPAWN_METHODS
+        for call in facts.calls_by_name.get(method, ())
+        if _positional(call)
+    )
 
 
 def _calls_awaited(function: cst.FunctionDef, facts: _FunctionFacts) -> list[cst.Call]:
