@@ -334,15 +334,18 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], str] | None:
         except yaml.YAMLError as exc:
             first = str(exc).splitlines()[0] if str(exc) else "syntax error"
             raise ConfigError(f"{path}: cannot parse YAML: {first}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: cannot read: not UTF-8 ({exc.reason} at byte {exc.start})") from None
         if data is None:
             return {}, str(path)
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
         return data, str(path)
     data = _read_toml(path)
-    if path.name == "pyproject.toml":
+    # A [tool] table makes any TOML file pyproject-style (`--config pyproject.ci.toml`).
+    if path.name == "pyproject.toml" or "tool" in data:
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or "parlint" not in tool:
             return None
@@ -403,6 +406,16 @@ def load_config(
     root = here
     if config_file is not None and not isolated:
         path = Path(os.path.abspath(here / config_file))
+        if path.is_dir():
+            inside = [name for name in CONFIG_FILES if (path / name).is_file()]
+            hint = (
+                f"did you mean {Path(config_file) / inside[0]}?"
+                if inside
+                else "give its pyproject.toml or .parlint.yaml"
+            )
+            raise ConfigError(f"{config_file}: is a directory, not a configuration file ({hint})")
+        if path.exists() and not path.is_file():  # a FIFO would block the run, /dev/null hide it
+            raise ConfigError(f"{config_file}: not a regular file")
         if not path.is_file():
             raise ConfigError(f"{config_file}: configuration file not found")
         found = read_config_file(path)

@@ -457,3 +457,61 @@ def test_valid_python_that_libcst_cannot_read_is_not_called_a_syntax_error(tmp_p
     assert result.returncode == 1, result.stderr
     ((code, message),) = [(f[3], f[4]) for f in findings(result.stdout)]
     assert code == "PAR000" and message.startswith("cannot analyse: valid Python that parlint's parser")
+
+
+# --- --config given something that is not a usable configuration file ----------------------
+
+
+def _config_error(tree: Path, config: str, command: str = "check") -> str:
+    result = invoke(command, "--no-cache", "--config", config, "good.py")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr and not result.stdout, result.stderr
+    assert (tree / "good.py").read_text() == GOOD
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_config_that_is_a_directory_is_one_line_naming_it(tree: Path, command: str) -> None:
+    (tree / "settings").mkdir()
+    line = _config_error(tree, "settings", command)
+    assert "settings: is a directory, not a configuration file" in line
+    (tree / "settings" / "pyproject.toml").write_text("[tool.parlint]\nmax-concurrency = 3\n")
+    assert "did you mean settings/pyproject.toml?" in _config_error(tree, "settings", command)
+
+
+def test_config_that_is_not_a_regular_file_is_refused_before_it_is_read(tree: Path) -> None:
+    # /dev/null would silently mean "no settings"; a FIFO would block the run for ever.
+    os.mkfifo(tree / "fifo.toml")
+    assert _config_error(tree, "fifo.toml") == "parlint: error: fifo.toml: not a regular file"
+    assert _config_error(tree, os.devnull) == f"parlint: error: {os.devnull}: not a regular file"
+
+
+def test_config_that_is_missing_or_unreadable_is_one_line(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _config_error(tree, "nowhere/pyproject.toml").endswith(
+        "nowhere/pyproject.toml: configuration file not found"
+    )
+    (tree / "pyproject.toml").write_text("[tool.parlint]\nmax-concurrency = 3\n")
+    (tree / ".parlint.yaml").write_text("max-concurrency: 3\n")
+    real_open = open
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith(("pyproject.toml", ".parlint.yaml")):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refusing_open)
+    assert _config_error(tree, "pyproject.toml").endswith("pyproject.toml: cannot read: Permission denied")
+    assert _config_error(tree, ".parlint.yaml").endswith(".parlint.yaml: cannot read: Permission denied")
+
+
+def test_config_whose_table_is_missing_or_whose_bytes_are_not_text_is_one_line(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    assert _config_error(tree, "pyproject.toml") == "parlint: error: pyproject.toml: has no [tool.parlint] table"
+    # Any TOML file with a [tool] table reads like a pyproject.toml.
+    (tree / "ci.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    assert _config_error(tree, "ci.toml") == "parlint: error: ci.toml: has no [tool.parlint] table"
+    (tree / "ci.toml").write_text("[tool.parlint]\nmax-concurrency = 3\n")
+    assert invoke("check", "--no-cache", "--config", "ci.toml", "good.py").exit_code == 1  # GOOD's finding
+    (tree / ".parlint.yaml").write_bytes(b"\xff\xfemax-concurrency: 3\n")
+    assert "cannot read: not UTF-8" in _config_error(tree, ".parlint.yaml")
