@@ -123,6 +123,8 @@ SHARED = Path(__file__).resolve().parent.parent / "fixtures" / "par102_await_in_
         ("for lease_id, holder in holders:", "only for the item equal to `run_id`"),
         ("for address in addresses:", "already starts tasks (`asyncio.create_task`"),
         ("return [await self._thumbnail(item, station)", "`station` via `self._thumbnail`"),
+        ("for service in factory.all_services:", "parts of `factory`, built with `api`"),
+        ("for value in values:", "`_read_upload` only awaits methods of the item"),
     ],
 )
 def test_explain_gives_the_reason_of_each_shared_loop(loop_line_of, reason):

