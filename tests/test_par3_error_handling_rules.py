@@ -208,3 +208,17 @@ def test_par301_a_coroutine_catching_its_expected_error_handles_it() -> None:
     assert par301_lines(source) == []
     reraising = source.replace("self.failed[item] = error", "raise")
     assert par301_lines(reraising) == [12]
+
+
+def test_par301_registered_callables_inside_a_nested_gather_count_as_work() -> None:
+    source = """
+        import asyncio
+
+        class Signal:
+            async def send(self, sender):
+                return await asyncio.gather(
+                    self.send_sync(sender),
+                    asyncio.gather(*[receiver(sender) for receiver in self.receivers]),
+                )
+    """
+    assert par301_lines(source) == [6]

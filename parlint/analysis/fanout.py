@@ -1593,11 +1593,22 @@ class _Analysis:
             return "reads: the first error propagates and nothing is left half done"
         return None
 
-    def _dispatches_to_items(self, site: _Site, facts: _FunctionFacts | None) -> bool:
+    def _dispatches_to_items(
+        self, site: _Site, facts: _FunctionFacts | None, call: cst.Call | None = None
+    ) -> bool:
         """The gathered items are the loop's items called (`listener(...) for listener in
-        listeners`): user-registered callables whose work, writes included, is unknown."""
-        for arg in _positional(site.call):
+        listeners`): user-registered callables whose work, writes included, is unknown. A
+        gather nested as an item (`gather(sync_send(), gather(*receivers))`) counts too: its
+        items fail into the outer gather."""
+        for arg in _positional(call or site.call):
             if arg.star != "*":
+                value = _unwrap_tasks(arg.value)
+                if (
+                    isinstance(value, cst.Call)
+                    and self.table.resolve(dotted_name(value.func) or "") in GATHER_APIS
+                    and self._dispatches_to_items(site, facts, value)
+                ):
+                    return True
                 continue
             for width in self._widths(arg.value, site, facts, depth=0):
                 element = _unwrap_tasks(width.element) if width.element is not None else None

@@ -25,7 +25,8 @@ class GatherWithoutErrorHandling(Rule):
     calls in their arguments, of command strings such as `"DEL"`, and one call deep into
     same-module coroutines; an executor offload takes its function's verb). Calls of
     registered callables (`listener(sender, instance) for listener in listeners`) count as
-    real work too: hooks and signal listeners are user code that commonly writes.
+    real work too (also inside a gather nested as an item): hooks and signal listeners are
+    user code that commonly writes.
 
     ## Why is this bad?
     When one awaitable fails, `gather` raises at once, but the others keep running,
