@@ -296,14 +296,7 @@ def built_around_reason(
         iterable, cst.Call
     ) and path == root:
         return None  # a parameter or a plain local list: not parts of a built object
-    for node in _walk(an.fn.body):
-        if not (isinstance(node, cst.Assign) and len(node.targets) == 1
-                and access_path(node.targets[0].target) == root
-                and isinstance(node.value, cst.Call)):
-            continue
-        name = (dotted_name(node.value.func) or "").rsplit(".", 1)[-1]
-        if not name[:1].isupper():
-            continue  # built by a constructor (a class), not fetched or computed
+    for node in _facts(an).constructed.get(root, ()):
         for arg in node.value.args:
             value = arg.value
             if not isinstance(value, cst.Name) or value.value in APPLICATION_NAMES:
@@ -321,12 +314,43 @@ def built_around_reason(
 
 def _called_on(an: _FunctionAnalyser, name: str) -> bool:
     """Whether the function calls methods on `name` (an object, not a value)."""
-    for node in _walk(an.fn.body):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            path = access_path(node.func.value)
-            if path is not None and path_root(path) == name:
-                return True
-    return False
+    return name in _facts(an).called_roots
+
+
+class _FunctionFacts:
+    """What the loop facts read from the whole function, gathered in one walk (a function
+    with many loops is not walked once per loop)."""
+
+    def __init__(self, fn: cst.FunctionDef) -> None:
+        self.requested: set[str] = set()  # paths assigned the result of an awaited method call
+        self.constructed: dict[str, list[cst.Assign]] = {}  # local -> `x = Class(...)`
+        self.called_roots: set[str] = set()  # roots of receivers of method calls
+        for node in _walk(fn.body):
+            value = None
+            targets: list[cst.BaseExpression] = []
+            if isinstance(node, cst.Assign):
+                value, targets = node.value, [t.target for t in node.targets]
+                path = access_path(node.targets[0].target) if len(node.targets) == 1 else None
+                name = (dotted_name(node.value.func) or "").rsplit(".", 1)[-1] if isinstance(
+                    node.value, cst.Call) else ""
+                if path and name[:1].isupper():  # built by a constructor (a class)
+                    self.constructed.setdefault(path, []).append(node)
+            elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
+                value, targets = node.value, [node.target]
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                path = access_path(node.func.value)
+                if path is not None:
+                    self.called_roots.add(path_root(path))
+            if value is not None and any(_request(n) for n in _walk(value)):
+                self.requested.update(p for p in (access_path(t) for t in targets) if p)
+
+
+def _facts(an: _FunctionAnalyser) -> _FunctionFacts:
+    facts = getattr(an, "_iteration_facts", None)
+    if facts is None:
+        facts = _FunctionFacts(an.fn)
+        an._iteration_facts = facts  # type: ignore[attr-defined]  # one per analysed function
+    return facts
 
 
 def _annotated(an: _FunctionAnalyser, name: str) -> bool:
@@ -342,16 +366,7 @@ def _fetched(an: _FunctionAnalyser, iterable: cst.BaseExpression) -> bool:
     await (`systems = await api.get_systems()`, `while page := await client.list(): ...`)."""
     if any(_request(n) for n in _walk(iterable)):
         return True
-    assigned: set[str] = set()
-    for node in _walk(an.fn.body):
-        value = None
-        targets: list[cst.BaseExpression] = []
-        if isinstance(node, cst.Assign):
-            value, targets = node.value, [t.target for t in node.targets]
-        elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and node.value is not None:
-            value, targets = node.value, [node.target]
-        if value is not None and any(_request(n) for n in _walk(value)):
-            assigned.update(p for p in (access_path(t) for t in targets) if p)
+    assigned = _facts(an).requested
     reads = expression_facts(iterable).reads
     return any(r == a or r.startswith(a + ".") or r.startswith(a + "[") for r in reads
                for a in assigned)
