@@ -256,7 +256,7 @@ def test_par201_offers_no_semaphore_fix_for_a_recursion() -> None:
     assert finding.fix is None
     flat = source.replace("copy_tree(storage, child)", "storage.copy(child)")
     flat = flat.replace("children = await storage.children(folder)", "children = folder")
-    flat = flat.replace("async def copy_tree(storage, folder)", "async def copy_all(storage, folder)")
+    flat = flat.replace("def copy_tree(storage, folder)", "def copy_all(storage, folder)")
     [finding] = lint_source(textwrap.dedent(flat), "mod.py", build_config(values)).findings
     assert finding.fix is not None
 

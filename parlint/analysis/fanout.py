@@ -614,6 +614,7 @@ class _Analysis:
             None
         )
         self._reading_callers = False  # reading the callers' arguments of a parameter
+        self._recursion: dict[int, tuple[cst.CSTNode, bool]] = {}  # per-item call: recurses?
 
     # --- driver ---
 
@@ -1183,9 +1184,16 @@ class _Analysis:
         element = _unwrap_tasks(element)
         if not isinstance(element, cst.Call):
             return False
-        return any(
-            _calls_itself(function, self._facts(function)) for function in self._callees(element, site)
-        )
+        known = self._recursion.get(id(element))  # asked up to three times per fan-out
+        if known is None or known[0] is not element:
+            recursive = any(
+                _calls_itself(function, self._facts(function))
+                for function in self._callees(element, site)
+            )
+            # The element is kept with the answer: a synthetic call (`start_soon(f, x)` read as
+            # `f(x)`) must not hand its id to another one.
+            known = self._recursion[id(element)] = (element, recursive)
+        return known[1]
 
     def _held_reason(
         self,
@@ -1241,7 +1249,8 @@ class _Analysis:
             if name in set(_params(function)):
                 return self._parameter_held_reason(function, name, depth)
             outer = self._facts(function)
-            if function is not (facts.node if facts is not None else None) and name in outer.assigns:
+            own = facts.node if facts is not None else None
+            if function is not own and name in outer.assigns:
                 value = outer.assigns[name][-1][1]
                 if _is_empty_collection(value):
                     return None
@@ -1258,7 +1267,8 @@ class _Analysis:
             if index >= here:
                 continue
             if kind == "extend":
-                reasons.append(self._held_reason(added, site, facts, depth + 1))  # type: ignore[arg-type]
+                extended = self._held_reason(added, site, facts, depth + 1)  # type: ignore[arg-type]
+                reasons.append(extended)
                 continue
             loop = self._innermost_loop_of(facts.nodes[index], facts)
             if loop is not None:
@@ -1267,7 +1277,9 @@ class _Analysis:
             return None
         return reasons[0]
 
-    def _parameter_held_reason(self, function: cst.FunctionDef, name: str, depth: int) -> str | None:
+    def _parameter_held_reason(
+        self, function: cst.FunctionDef, name: str, depth: int
+    ) -> str | None:
         """A parameter: data, unless every caller in the module passes a held collection.
 
         Only the direct callers are read: a caller's own parameter counts as data. (That is
@@ -1306,7 +1318,10 @@ class _Analysis:
                     self._held_reason(argument, caller_site, caller_facts, depth + 1) is None
                 ):
                     return None
-        return "every caller in this module passes a short literal or a collection it holds or fetched"
+        return (
+            "every caller in this module passes a short literal or a collection it holds or "
+            "fetched"
+        )
 
     def _calls_to(
         self, function: cst.FunctionDef
@@ -1354,7 +1369,9 @@ class _Analysis:
             futures = {  # locals holding a new, empty future (`f = loop.create_future()`)
                 name
                 for name, values in facts.assigns.items()
-                if all(isinstance(v, cst.Call) and _last_name(v.func) in _NOT_WORK for _, v in values)
+                if all(
+                    isinstance(v, cst.Call) and _last_name(v.func) in _NOT_WORK for _, v in values
+                )
             }
             returns = [n for n in facts.nodes if isinstance(n, cst.Return)]
             if not returns:
