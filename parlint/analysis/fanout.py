@@ -17,17 +17,27 @@ The model, in the words of the rules:
   declared small (`fan-out-small-iterables`); it is a *pool* when it makes N identical workers
   (`for _ in range(n)`, a count named like `workers`/`concurrency`, a queue handed to each);
   it is *batched* when it is a slice or a chunk of a larger input; else it is *data-sized*.
+- *Visibly data*: a data-sized width is reported only where its source shows it is data: a
+  collection the caller hands in (a parameter; when the function's callers are in the module,
+  their arguments decide, one level up), a count computed at run time (`range(a, b)`), or a
+  recursion (the worker calls or spawns itself). Collections the function fetches or an object
+  holds are sized by that service or object: reported only with `fan-out-report-fetched`.
 - *Bounded*: the worker (a same-module function, method or closure, followed two calls deep)
   holds a semaphore, limiter, lock or pool slot (`async with sem:`, `await sem.acquire()`);
   the enclosing function creates a `Semaphore`/`CapacityLimiter`/limiter; the work goes to a
   thread pool (`run_in_executor`, `to_thread`); the per-item call is a cheap wait or a
-  clean-up (`event.wait()`, `close()`, `cancel()`); or the worker is long-running (a listener
-  loop), where bounding would deadlock.
+  clean-up (`event.wait()`, `close()`, `cancel()`); the worker only dispatches in process
+  (followed through same-module helpers), never awaits, or only wraps awaitables its caller
+  made in futures; or the worker is long-running (a listener loop), where bounding would
+  deadlock.
 - *Error handling* of `await asyncio.gather(...)`: a try in the same function whose except
   does more than re-raise, a `finally` that cancels (a TaskGroup-like helper),
-  `contextlib.suppress`; a cancel-then-drain shutdown; awaitables that are same-module
-  coroutines catching their own errors; a function whose every reference in the module is a
-  call inside such a try.
+  `contextlib.suppress`; a cancel-then-drain shutdown; clean-ups (closes, self-removals);
+  awaitables that are same-module coroutines catching their own errors (any handler that does
+  not re-raise around every await); a function whose every reference in the module is a call
+  inside such a try; and, lacking those, no evidence of side effects (verbs of reads, a visible
+  coroutine whose awaits are all reads). Registered callables (`listener(...) for listener in
+  self.listeners`) are evidence: user code whose effects are unknown.
 - *Result checks* for `return_exceptions=True`: `isinstance(r, ...)`, `raise r`, logging a
   result, a helper that checks, filtering; results returned or stored for the caller are the
   caller's business.
