@@ -105,11 +105,13 @@ class AwaitInLoop(Rule):
     a pool, a local `client`, an API client type or one built over an HTTP session); a method
     of one shared object offloaded to worker threads (`to_thread(self.load, name)`, also
     through a same-module helper); `self` or the application object (`hass`, `app`) handed
-    to each item's method; a method of an item the program holds in memory (listeners,
-    platforms, hooks: items fetched by an await are remote resources and stay reported); awaits
-    that run only for the item equal to one fixed value (a search); a loop that handles a
-    rate limit (429, `TOO_MANY_REQUESTS`) or already starts tasks itself. `parlint explain`
-    names the reason.
+    to each item's method; a method of an item the program holds in memory, directly or
+    through a same-module helper that only awaits the item's methods (listeners, platforms,
+    hooks, uploads: items fetched by an awaited request are remote resources and stay
+    reported); items that are parts of one object built here around a shared object
+    (`factory = ServiceFactory(site_id, api)`); awaits that run only for the item equal to
+    one fixed value (a search); a loop that handles a rate limit (429, `TOO_MANY_REQUESTS`)
+    or already starts tasks itself. `parlint explain` names the reason.
 
     ## Why is this bad?
     The loop takes the sum of the items' latencies where a bounded concurrent form takes
