@@ -165,7 +165,7 @@ def test_par301_a_visible_coroutine_is_judged_by_its_awaits_not_its_name() -> No
     assert par301_lines(writes) == [8]
 
 
-def test_par301_self_removal_and_polls_are_not_writes() -> None:
+def test_par301_self_removal_polls_and_self_set_up_are_not_writes() -> None:
     source = """
         import asyncio
 
@@ -177,6 +177,9 @@ def test_par301_self_removal_and_polls_are_not_writes() -> None:
 
         async def unload(services):
             await asyncio.gather(*[s.async_unregister_services() for s in services])
+
+        async def start(registry, devices):
+            await asyncio.gather(registry.async_initialize(), devices.initialize(from_cache=True))
     """
     assert par301_lines(source) == []
     with_arguments = """
@@ -187,8 +190,11 @@ def test_par301_self_removal_and_polls_are_not_writes() -> None:
 
         async def leave(members):
             await asyncio.gather(*[m.async_remove_from_group() for m in members])
+
+        async def set_up(hub, vehicles):
+            await asyncio.gather(*[hub.initialise_vehicle(v) for v in vehicles])
     """
-    assert par301_lines(with_arguments) == [5, 8]
+    assert par301_lines(with_arguments) == [5, 8, 11]
 
 
 def test_par301_a_coroutine_catching_its_expected_error_handles_it() -> None:

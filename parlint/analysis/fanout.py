@@ -2165,14 +2165,21 @@ def _name_verb(name: str) -> str:
 
 
 def _self_refresh_verb(call: cst.Call) -> str | None:
-    """"refresh" for `handler.async_update()`: an object told to update itself, with nothing
-    to write, fetches its own latest state (a poll). `update(data)` stays a write."""
-    if (
-        isinstance(call.func, cst.Attribute)
-        and not call.args
-        and _verb(call.func.attr.value) in ("update", "refresh", "sync")
-    ):
+    """The verb of a call an object makes on itself, with nothing handed in.
+
+    "refresh" for `handler.async_update()`: told to update itself with nothing to write, an
+    object fetches its own latest state (a poll); `update(data)` and `qs.update(status=...)`
+    stay writes. "setup" for `registry.async_initialize()` / `dev.initialize(from_cache=True)`
+    (keywords are options): an object setting itself up, which its owner drops when that
+    fails, like `start()` or `connect()`; `initialise_vehicle(link)` stays a change.
+    """
+    if not isinstance(call.func, cst.Attribute):
+        return None
+    verb = _verb(call.func.attr.value)
+    if not call.args and verb in ("update", "refresh", "sync"):
         return "refresh"
+    if not _positional(call) and verb in ("initialize", "initialise", "init"):
+        return "setup"
     return None
 
 

@@ -79,7 +79,9 @@ class GatherWithoutErrorHandling(Rule):
     awaitable closes, stops, disconnects, or undoes its own item: `entity.async_remove()`,
     `service.async_unregister_services()` in a reload's or an unload's tear-down; not
     `member.remove_from_group()`, which changes the group); an object told to update or refresh itself with no arguments
-    (`handler.async_update()`: a poll, a read); a gather of one
+    (`handler.async_update()`: a poll, a read), or to set itself up with nothing handed in
+    (`registry.async_initialize()`, `dev.initialize(from_cache=True)`: its owner drops it
+    when that fails; `initialise_vehicle(link)` is still a change); a gather of one
     awaitable; gathers inside a `try` whose `except` does more
     than re-raise, or inside `contextlib.suppress`, or in a `try` whose `finally` cancels the
     tasks (a library's own TaskGroup-like helper); shutdown drains (tasks cancelled earlier
