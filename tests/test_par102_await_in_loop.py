@@ -125,6 +125,7 @@ SHARED = Path(__file__).resolve().parent.parent / "fixtures" / "par102_await_in_
         ("return [await self._thumbnail(item, station)", "`station` via `self._thumbnail`"),
         ("for service in factory.all_services:", "parts of `factory`, built with `api`"),
         ("for value in values:", "`_read_upload` only awaits methods of the item"),
+        ("return {zone_id: await get_zone_name(client, zone_id)", "answers from a cache"),
     ],
 )
 def test_explain_gives_the_reason_of_each_shared_loop(loop_line_of, reason):

@@ -211,6 +211,47 @@ def _first_param(fn: cst.FunctionDef) -> str | None:
     return params[0].name.value if params else None
 
 
+CACHE_WORDS = frozenset("cache cached caches memo memos memoized memoize lru".split())
+
+
+def cached_callee_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> list[Reason]:
+    """A same-module helper that answers from a cache before any await (`if key in
+    self._cache: return self._cache[key]`, or a caching decorator): most iterations do no
+    I/O, and overlapping the misses would fetch the same entry twice."""
+    from parlint.analysis.effects import name_words
+
+    reasons = []
+    for site in sites:
+        found = callee(an, site.call) if site.call is not None else None
+        if found is None:
+            continue
+        node = found[0]
+        decorated = any(
+            CACHE_WORDS & set(name_words((dotted_name(d.decorator.func if isinstance(
+                d.decorator, cst.Call) else d.decorator) or "").rsplit(".", 1)[-1]))
+            for d in node.decorators
+        )
+        if decorated or _returns_from_cache_first(node, name_words):
+            reasons.append(_reason("cached", site.label, an.line(site.node)))
+    return reasons
+
+
+def _returns_from_cache_first(fn: cst.FunctionDef, name_words) -> bool:  # noqa: ANN001
+    """An `if` before the function's first await whose test reads a cache and whose body
+    returns."""
+    for stmt in _body(fn.body):
+        if isinstance(stmt, cst.If):
+            reads = expression_facts(stmt.test).reads
+            words = {w for r in reads for part in r.replace("[]", "").split(".")
+                     for w in name_words(part)}
+            returns = any(isinstance(n, cst.Return) for n in _walk(stmt.body))
+            if words & CACHE_WORDS and returns:
+                return True
+        if any(isinstance(n, cst.Await) for n in _walk(stmt)):
+            return False
+    return False
+
+
 def _awaited_receiver_roots(fn: cst.FunctionDef) -> set[str]:
     """Root names of the receivers of the calls a function awaits (`station` for
     `await station.api.get_url(x)`)."""
@@ -538,6 +579,7 @@ def iteration_reasons(
     """All of this module's reasons for one loop (`cst.For`) or comprehension."""
     reasons = shared_object_reasons(an, sites, derived) + passes_self_reasons(an, sites)
     reasons += passed_object_reasons(an, sites, derived) + offloaded_self_reasons(an, sites)
+    reasons += cached_callee_reasons(an, sites)
     iterable = node.iter if isinstance(node, cst.For) else _comprehension_iterables(node)
     if iterable is not None:
         reasons += item_behaviour_reasons(an, iterable, sites, derived)
@@ -578,6 +620,8 @@ ITERATION_TEMPLATES = {
     "behaviour: it may act through shared hooks, registries or one connection, or do no I/O)",
     "item-helper": "`{detail}` only awaits methods of the item it is given{at} (the "
     "behaviour of an item held in memory, one call removed)",
+    "cached": "`{detail}` answers from a cache before any await{at} (most iterations do no "
+    "I/O; overlapping misses would fetch the same entry twice)",
     "built-around": "the items are parts of {detail}{at} (an object of unknown type that "
     "every iteration goes through)",
     "spawns": "the loop already starts tasks (`{detail}`{at}): the awaited part of each "

@@ -236,6 +236,33 @@ def test_items_of_an_object_built_from_values_only_are_independent():
     """) == []
 
 
+def test_a_helper_with_a_caching_decorator_does_no_io_for_most_items():
+    assert loop_reasons("""
+        from async_lru import alru_cache
+
+        @alru_cache
+        async def get_zone_name(client, zone_id):
+            return (await client.get_zone(zone_id)).name
+
+        async def f(client, zone_ids):
+            return [await get_zone_name(client, zone_id) for zone_id in zone_ids]
+    """) == ["cached"]
+
+
+def test_a_helper_returning_from_a_module_cache_before_awaiting_is_cached():
+    assert "cached" in loop_reasons("""
+        _CACHE = {}
+
+        async def entity(client, key):
+            if key in _CACHE:
+                return _CACHE[key]
+            return await client.get_entity(key)
+
+        async def f(client, keys):
+            return [await entity(client, key) for key in keys]
+    """)
+
+
 # --- one match, rate limits, tasks already started -----------------------------------------
 
 
