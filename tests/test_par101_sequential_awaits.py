@@ -217,3 +217,22 @@ def test_a_synchronous_call_with_side_effects_between_awaits_is_a_barrier():
     """
     assert findings(code) == []
     assert len(findings(code.replace("registry.async_get_or_create", "print"))) == 1
+
+
+def test_an_api_client_its_class_connects_or_logs_in_holds_one_session():
+    code = """
+    class Tv:
+        def __init__(self, client: TvClient, psk):
+            self.client = client
+            self.psk = psk
+
+        async def connect(self):
+            await self.client.connect(psk=self.psk)
+
+        async def sources(self):
+            inputs = await self.client.get_inputs()
+            apps = await self.client.get_apps()
+            return inputs, apps
+    """
+    assert findings(code) == []
+    assert len(findings(code.replace("self.client.connect(", "self.hub.connect("))) == 1

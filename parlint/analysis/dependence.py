@@ -43,7 +43,12 @@ from parlint.analysis.names import (
     path_root,
     qualified_name,
 )
-from parlint.analysis.receivers import ObjectEvidence, object_of, object_values
+from parlint.analysis.receivers import (
+    ObjectEvidence,
+    class_sessions,
+    object_of,
+    object_values,
+)
 from parlint.analysis.summaries import (
     FRAMEWORK_PREFIXES,
     OFFLOAD_CALLS,
@@ -437,6 +442,13 @@ class _FunctionAnalyser:
     def _concurrency_safe(self, obj: str) -> bool:
         if self.ctx.receiver_class(obj, self.types, self.self_name, self.class_name) == "safe":
             return True
+        # An object this function or its class connects or logs in holds a session.
+        if any(object_of(path, self.self_name) == obj for path in self.sessions):
+            return False
+        if self.class_name and self.self_name and obj.startswith(self.self_name + "."):
+            sessions = class_sessions(self.ctx, self.class_name, SESSION_CALL)
+            if "self" + obj[len(self.self_name):] in sessions:
+                return False
         rtype = self.ctx.receiver_type(obj, self.types, self.self_name, self.class_name)
         return self.evidence.service_client(obj, rtype)
 

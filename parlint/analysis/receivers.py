@@ -23,7 +23,7 @@ to the module's summaries; calls on modules have no object.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
 
@@ -118,11 +118,15 @@ class ObjectEvidence:
 
     def __init__(
         self,
-        values: dict[str, list[Value]],
+        values: dict[str, list[Value]] | Sequence[dict[str, list[Value]]],
         is_safe: Callable[[str, dict[str, str]], bool],
     ) -> None:
-        self.values = values
+        # One mapping, or layers (function, class, module) read together without copying.
+        self.layers = [values] if isinstance(values, dict) else list(values)
         self.is_safe = is_safe
+
+    def values_of(self, path: str) -> list[Value]:
+        return [value for layer in self.layers for value in layer.get(path, ())]
 
     def _http_session(self, expr: cst.BaseExpression, types: dict[str, str],
                       depth: int = 0) -> bool:
@@ -135,7 +139,7 @@ class ObjectEvidence:
             return True
         return depth < 2 and any(
             self._http_session(value, scope, depth + 1)
-            for value, scope in self.values.get(path, ())
+            for value, scope in self.values_of(path)
         )
 
     def service_client(self, obj: str, type_name: str | None = None, depth: int = 0) -> bool:
@@ -143,7 +147,7 @@ class ObjectEvidence:
         HTTP session, or declared as an API client (`type_name`), and never for one
         endpoint."""
         seen_service = bool(type_name) and api_client_type(type_name)
-        for value, types in self.values.get(obj, ()):
+        for value, types in self.values_of(obj):
             if isinstance(value, cst.Await):
                 value = value.expression
             if isinstance(value, cst.Call):
@@ -252,16 +256,52 @@ def _class_values(ctx: ModuleContext, class_name: str) -> dict[str, list[Value]]
     return caches[class_name]
 
 
+def class_sessions(ctx: ModuleContext, class_name: str, session_call: re.Pattern[str]) -> set[str]:
+    """`self.<attr>` objects that some method of the class connects, opens or logs in
+    (`await self.client.connect(psk=...)`): they hold a connection or a session."""
+    caches = getattr(ctx, "_parlint_class_sessions", None)
+    if caches is None:
+        caches = {}
+        setattr(ctx, "_parlint_class_sessions", caches)  # noqa: B010 - a per-module cache
+    if class_name not in caches:
+        found: set[str] = set()
+        for info in ctx.functions.values():
+            if info.class_name != class_name or not info.self_name:
+                continue
+            for node in _calls(info.node.body):
+                func = node.func
+                if isinstance(func, cst.Attribute) and session_call.search(func.attr.value):
+                    obj = object_of(access_path(func.value), info.self_name)
+                    if obj is not None and obj.startswith(info.self_name + "."):
+                        found.add("self" + obj[len(info.self_name):])
+        caches[class_name] = found
+    return caches[class_name]
+
+
+def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or current is node:
+            stack.extend(current.children)
+
+
 def object_values(
     ctx: ModuleContext, fn: cst.FunctionDef, types: dict[str, str], class_name: str | None,
     self_name: str | None,
-) -> dict[str, list[Value]]:
-    """The assignments `ObjectEvidence` reads for one function: module level, its class's
-    `self.<attr>` (renamed to this function's `self` name) and its own body (`types`: the
-    function's local types)."""
-    values: dict[str, list[Value]] = {k: list(v) for k, v in _module_values(ctx).items()}
+) -> list[dict[str, list[Value]]]:
+    """The assignments `ObjectEvidence` reads for one function, as layers: its own body
+    (`types`: the function's local types), its class's `self.<attr>` (renamed to this
+    function's `self` name) and module level."""
+    own: dict[str, list[Value]] = {}
+    collect_values(simple_assignments(fn.body), types, own)
+    layers = [own]
     if class_name and self_name:
-        for target, exprs in _class_values(ctx, class_name).items():
-            values.setdefault(self_name + target[len("self"):], []).extend(exprs)
-    collect_values(simple_assignments(fn.body), types, values)
-    return values
+        attrs = _class_values(ctx, class_name)
+        if self_name != "self":
+            attrs = {self_name + k[len("self"):]: v for k, v in attrs.items()}
+        layers.append(attrs)
+    layers.append(_module_values(ctx))
+    return layers

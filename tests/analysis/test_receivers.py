@@ -8,6 +8,7 @@ import pytest
 from parlint.analysis.receivers import (
     ObjectEvidence,
     api_client_type,
+    class_sessions,
     collect_values,
     http_session_factory,
     names_endpoint,
@@ -120,3 +121,23 @@ def test_simple_assignments_cover_nested_blocks_and_with_but_not_nested_defs():
     )
     targets = [t for t, _ in simple_assignments(cst.IndentedBlock(body=module.body))]
     assert targets == ["a", "b", "c"]
+
+
+def test_class_sessions_are_the_attributes_a_method_connects_or_logs_in():
+    from parlint.analysis.dependence import SESSION_CALL
+    from parlint.analysis.effects import EffectPatterns
+    from parlint.analysis.summaries import build_module_context
+
+    module = cst.parse_module(
+        textwrap.dedent(
+            """
+            class Hub:
+                async def start(this):
+                    await this._api.login(user, password)
+                    this.radio.open()
+                    await this.cloud.get_status()
+            """
+        )
+    )
+    ctx = build_module_context(module, EffectPatterns())
+    assert class_sessions(ctx, "Hub", SESSION_CALL) == {"self._api", "self.radio"}
