@@ -33,6 +33,7 @@ import libcst as cst
 
 from parlint.analysis.facts import expression_facts
 from parlint.analysis.names import access_path, dotted_name, path_root
+from parlint.analysis.walk import children
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from parlint.analysis.dependence import AwaitSite, Reason, _FunctionAnalyser
@@ -409,8 +410,12 @@ def _fetched(an: _FunctionAnalyser, iterable: cst.BaseExpression) -> bool:
         return True
     assigned = _facts(an).requested
     reads = expression_facts(iterable).reads
-    return any(r == a or r.startswith(a + ".") or r.startswith(a + "[") for r in reads
-               for a in assigned)
+    # `r` is `a`, or `a` followed by `.` or `[`: look its prefixes up (not every `a` per loop).
+    return any(
+        r[:end] in assigned
+        for r in reads
+        for end in [len(r)] + [i for i, ch in enumerate(r) if ch in ".["]
+    )
 
 
 def _request(node: cst.CSTNode) -> bool:
@@ -540,7 +545,7 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield current
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 # Calls that start a task (`asyncio.create_task`, `hass.async_create_task`, `nursery.start_soon`).
