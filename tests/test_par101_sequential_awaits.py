@@ -205,6 +205,8 @@ def test_a_cached_lookup_of_application_state_does_not_count_towards_a_group():
         return routes, zeroconf
     """
     assert findings(code) == []
+    text = explain_source(textwrap.dedent(code), "diagnostics.py", 5)
+    assert "lookups of process-wide state (`get_shared_zeroconf`), usually cached" in text
 
 
 def test_a_synchronous_call_with_side_effects_between_awaits_is_a_barrier():

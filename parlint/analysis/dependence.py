@@ -153,6 +153,7 @@ class AwaitSite:
     stateful_receiver: str | None = None  # receiver a non-read-only call may change
     # Objects of unknown type it goes through (receiver or argument; see receivers.py).
     objects: frozenset[str] = frozenset()
+    lookup: bool = False  # a cached lookup of application state: counts towards no group
     effect_reads: frozenset[str] = frozenset()  # from a same-module summary
     effect_writes: frozenset[str] = frozenset()
 
@@ -761,7 +762,10 @@ class _FunctionAnalyser:
         # nothing to overlap it with, so it does not count towards a group.
         awaiting = [n for n in nodes if n.site is not None]
         if self._context_lookups(awaiting) is None:
-            awaiting = [n for n in awaiting if self._lookups([n.site], 1) is None]
+            for n in awaiting:
+                if n.site is not None and self._lookups([n.site], 1) is not None:
+                    n.site.lookup = True
+            awaiting = [n for n in awaiting if n.site is not None and not n.site.lookup]
         if len(awaiting) < 2:
             return
         levels = sorted({n.level for n in awaiting})
@@ -1489,6 +1493,9 @@ def pair_reason(
     if block.section is not None:
         return block.section
     if a.level == b.level:
+        for node in (a, b):
+            if node.site is not None and node.site.lookup:
+                return Reason("context-lookups", node.site.label)
         return None
     direct = direct_conflict(a, b)
     if direct is not None:
