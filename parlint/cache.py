@@ -22,7 +22,7 @@ import pickle
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from parlint import __version__
 from parlint.types import FileResult
@@ -30,6 +30,7 @@ from parlint.types import FileResult
 CACHE_DIR_NAME = ".parlint_cache"
 ENV_VAR = "PARLINT_CACHE_DIR"
 MAGIC = b"parlint-cache 1\n"
+INDEX_MAGIC = b"parlint-index 1\n"
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by parlint.\n"
@@ -153,6 +154,10 @@ class Cache:
         except OSError:
             self.enabled = False  # read-only or full disk: run on without a cache
 
+    def stat_index(self) -> StatIndex:
+        """The stat index of this cache's settings, read now (the runner asks once a run)."""
+        return StatIndex(self)
+
     def _prepare(self, entry_folder: str) -> None:
         if os.path.isdir(entry_folder):
             return
@@ -163,6 +168,77 @@ class Cache:
             if not os.path.exists(marker):
                 _write_atomically(marker, text.encode())
         os.makedirs(entry_folder, exist_ok=True)
+
+
+class StatIndex:
+    """One file per settings (`<folder>/index`): absolute path -> (stat, racy, result), so that
+    a warm run reads one file instead of every source file and an entry for each.
+
+    A result is served only when the file's stat (size, mtime_ns, ctime_ns, inode; any write
+    changes the ctime) is the one taken before the file was read for that result, and that
+    stat was not too recent to be trusted (`runner.RACY_NS`). Anything else is a miss: the file
+    is read and hashed, and the content-addressed entries (`Cache.get`) answer. The index is
+    written whole, atomically, at the end of a run; concurrent runs each write a consistent
+    index (the last one wins; a lost entry is only a miss). A corrupt or foreign index is empty.
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.path = os.path.join(cache.folder, "index")
+        self.entries: dict[str, tuple[Any, bool, FileResult]] = self._load()
+        self.changed = False
+
+    def _load(self) -> dict[str, tuple[Any, bool, FileResult]]:
+        if not self.cache.enabled:
+            return {}
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return {}
+        if not data.startswith(INDEX_MAGIC):
+            return {}
+        try:
+            stored = pickle.loads(data[len(INDEX_MAGIC) :])
+        except Exception:  # noqa: BLE001 - corrupt or from another parlint: empty
+            return {}
+        if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.cache.settings
+                and isinstance(stored[1], dict)):
+            return {}
+        return stored[1]
+
+    def lookup(self, path: str, stat: Any, build_fixes: bool = True) -> FileResult | None:
+        """The indexed result of `path` when its current `stat` is the recorded one."""
+        if stat is None:
+            return None
+        try:
+            recorded, racy, result = self.entries[os.path.abspath(path)]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if racy or recorded != stat or not isinstance(result, FileResult) or result.path != path:
+            return None
+        if build_fixes and any(f.fix is not None and f.fix.deferred for f in result.findings):
+            return None  # the run shows edits that were not built
+        return result
+
+    def record(self, path: str, stamp: Any, result: FileResult) -> None:
+        if result.tracebacks:  # internal errors are not cached
+            return
+        self.entries[os.path.abspath(path)] = (stamp.stat, stamp.racy, result)
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed or not self.cache.enabled:
+            return
+        try:
+            payload = INDEX_MAGIC + pickle.dumps(
+                (self.cache.settings, self.entries), protocol=pickle.HIGHEST_PROTOCOL
+            )
+            self.cache._prepare(self.cache.folder)
+            _write_atomically(self.path, payload)
+        except Exception:  # noqa: BLE001 - unwritable or unpicklable: run on without it
+            self.cache.enabled = False
+        self.changed = False
 
 
 def _write_atomically(target: str, data: bytes) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from parlint import registry
 from parlint.codemods.options import CODEMOD_OPTIONS
 from parlint.types import Option
 
@@ -54,9 +55,9 @@ class Config:
         for key, value in self.values:
             if key == name:
                 return value
-        from parlint.registry import declared_options
+        from parlint.registry import option_default
 
-        return declared_options()[name].default
+        return option_default(name)
 
     @property
     def max_concurrency(self) -> int:
@@ -279,6 +280,9 @@ def validate(raw: Mapping[str, Any], origin: str) -> dict[str, Any]:
     keys = known_keys()
     values: dict[str, Any] = {}
     for key, value in raw.items():
+        if isinstance(key, str) and key not in keys and not registry.rules_loaded():
+            registry.all_rules()  # an option newer than the rule index: ask the rules
+            keys = known_keys()
         if not isinstance(key, str) or key not in keys:
             hint = difflib.get_close_matches(str(key).replace("_", "-"), list(keys), n=1, cutoff=0.6)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""

@@ -1,4 +1,10 @@
-"""Code -> rule class. Every module in `parlint/rules/` named `parNNN_*.py` holds one rule."""
+"""Code -> rule class. Every module in `parlint/rules/` named `parNNN_*.py` holds one rule.
+
+Importing the rules imports libcst and the analysis (~0.2 s): what configuration and selection
+need (codes, default states, options) comes from the generated `parlint/rule_index.py` until
+something asks for the rule classes themselves, so that a run whose results all come from the
+cache never imports them. Once loaded, the classes are the truth (tests add rule doubles).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ import difflib
 import functools
 import importlib
 import pkgutil
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import parlint.rules
-from parlint.rules.base import Rule
 from parlint.types import Option
+
+if TYPE_CHECKING:
+    from parlint.rules.base import Rule
 
 # Codes that the engine emits itself rather than a visitor: they are documented rules too.
 ERROR_CODES = ("PAR000", "PAR999")
@@ -28,6 +35,9 @@ class UnknownCode(ValueError):
 
 @functools.lru_cache(maxsize=None)
 def _load() -> dict[str, type[Rule]]:
+    import parlint.rules
+    from parlint.rules.base import Rule
+
     rules: dict[str, type[Rule]] = {}
     for info in pkgutil.iter_modules(parlint.rules.__path__):
         if not info.name.startswith("par"):
@@ -59,20 +69,40 @@ def get_rule(code: str) -> type[Rule]:
     return rules[code]
 
 
+def rules_loaded() -> bool:
+    return _load.cache_info().currsize > 0
+
+
+def _facts() -> dict[str, tuple[str, bool, tuple[Option, ...]]]:
+    """code -> (module, default_enabled, options), without importing the rules when they are
+    not loaded yet."""
+    if rules_loaded():
+        return {
+            code: (rule.__module__.rsplit(".", 1)[-1], rule.default_enabled, tuple(rule.options))
+            for code, rule in _load().items()
+        }
+    from parlint.rule_index import RULES
+
+    return RULES
+
+
 def all_codes() -> tuple[str, ...]:
-    return tuple(_load())
+    return tuple(_facts())
 
 
 def _suggest(selector: str) -> str | None:
-    matches = difflib.get_close_matches(selector.upper(), list(_load()) + ["ALL"], n=1, cutoff=0.5)
+    matches = difflib.get_close_matches(selector.upper(), list(_facts()) + ["ALL"], n=1, cutoff=0.5)
     return matches[0] if matches else None
 
 
 def check_selector(selector: str) -> str:
     """Return the normalised selector, or raise UnknownCode."""
     normal = selector.strip().upper()
-    if normal == "ALL" or (normal.startswith("PAR") and any(c.startswith(normal) for c in _load())):
+    if normal == "ALL" or (normal.startswith("PAR") and any(c.startswith(normal) for c in _facts())):
         return normal
+    if not rules_loaded():  # a rule newer than the index: ask the classes
+        _load()
+        return check_selector(selector)
     raise UnknownCode(selector, _suggest(selector))
 
 
@@ -102,9 +132,9 @@ def enabled_codes(
     extend = [check_selector(s) for s in extend_select]
     ignore = [check_selector(s) for s in ignore]
     enabled = set()
-    for code, rule in _load().items():
+    for code, (_module, default_enabled, _options) in _facts().items():
         if select is None:
-            on = rule.default_enabled
+            on = default_enabled
             on_spec = 0 if on else -1
         else:
             on_spec = _specificity(code, select)
@@ -115,32 +145,61 @@ def enabled_codes(
     return frozenset(enabled)
 
 
-# (the rule classes it was built from, the options): `Config.option` asks on every lookup of a
-# default. Keyed on the classes, since tests register rule doubles in `_load()`'s dict.
-_declared: tuple[tuple[type[Rule], ...], dict[str, Option]] | None = None
+# (what it was built from, the options): `Config.option` asks on every lookup of a default.
+# Keyed on the rule classes once loaded, since tests register rule doubles in `_load()`'s dict.
+_declared: tuple[object, dict[str, Option]] | None = None
 
 
 def declared_options() -> dict[str, Option]:
     """Every configuration key a rule or the analysis declares, by name (do not mutate)."""
     global _declared
-    rules = tuple(_load().values())
-    if _declared is not None and _declared[0] == rules:
+    source: object = tuple(_load().values()) if rules_loaded() else "index"
+    if _declared is not None and _declared[0] == source:
         return _declared[1]
-    options = _build_declared_options(rules)
-    _declared = (rules, options)
+    options = _build_declared_options(facts[2] for facts in _facts().values())
+    _declared = (source, options)
     return options
 
 
-def _build_declared_options(rules: Iterable[type[Rule]]) -> dict[str, Option]:
+def option_default(name: str) -> object:
+    """The default of a declared option (loading the rules when the index does not know it)."""
+    options = declared_options()
+    if name not in options and not rules_loaded():
+        _load()
+        options = declared_options()
+    return options[name].default
+
+
+def _build_declared_options(per_rule: Iterable[tuple[Option, ...]]) -> dict[str, Option]:
     from parlint.analysis.options import ANALYSIS_OPTIONS
     from parlint.config import CORE_OPTIONS
 
     options: dict[str, Option] = {}
     for option in (*CORE_OPTIONS, *ANALYSIS_OPTIONS):
         options[option.name] = option
-    for rule in rules:
-        for option in rule.options:
+    for rule_options in per_rule:
+        for option in rule_options:
             if option.name in options and options[option.name] != option:
                 raise RuntimeError(f"option {option.name} declared twice with different meanings")
             options[option.name] = option
     return options
+
+
+INDEX_HEADER = (
+    "# GENERATED by scripts/generate_rule_index.py from the rule classes: do not edit.\n"
+    '"""What the registry needs of every rule (module, default state, options) without importing\n'
+    'the rules, and with them libcst: see parlint/registry.py."""\n\n'
+    "from parlint.types import Option\n\n"
+)
+
+
+def render_index() -> str:
+    """The text of `parlint/rule_index.py` for the rules as they are."""
+    out = [INDEX_HEADER, "RULES = {\n"]
+    for code, rule in _load().items():
+        module = rule.__module__.rsplit(".", 1)[-1]
+        out.append(f"    {code!r}: ({module!r}, {rule.default_enabled!r}, (\n")
+        out.extend(f"        {option!r},\n" for option in rule.options)
+        out.append("    )),\n")
+    out.append("}\n")
+    return "".join(out)

@@ -15,24 +15,34 @@ import multiprocessing
 import os
 import re
 import sys
+import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from parlint.config import DEFAULT_EXCLUDES, Config
-from parlint.engine import (
-    INTERNAL_ERROR,
-    PARSE_ERROR,
-    code_enabled,
-    error_finding,
-    lint_source,
-    may_have_findings,
-    read_source,
-)
 from parlint.types import FileResult, Finding
+
+if TYPE_CHECKING:
+    from parlint.engine import Decoded
+
+# The engine (and with it libcst and the rules) is imported when the first file is linted, not
+# with this module: a run whose results all come from the cache's stat index never needs it.
+
+
+def read_source(path: str) -> Decoded | Finding:
+    from parlint.engine import read_source as read
+
+    return read(path)
+
+
+def lint_source(source: str, path: str, config: Config, **options: bool) -> FileResult:
+    from parlint.engine import lint_source as lint
+
+    return lint(source, path, config, **options)
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 # Below this many files the pool's start-up costs more than it saves.
@@ -226,18 +236,53 @@ class _Walk:
     cwd: Path
     found: dict[str, str] = field(default_factory=dict)  # absolute -> as shown
 
-    def excluded(self, absolute: str, is_dir: bool) -> bool:
-        return is_ignored(self.excludes, absolute, is_dir)
+    def __post_init__(self) -> None:
+        # An exclude without a slash matches a name at any depth: its regex `(?:.*/)?BODY`
+        # matches a path exactly when BODY matches the last component (BODY cannot match a
+        # slash unless it holds `.*`, from `**`). Literal names become a set lookup, the other
+        # such globs one regex on the name; only the rest match whole paths.
+        self.names: set[str] = set()
+        self.dir_names: set[str] = set()
+        self.name_globs: list[tuple[re.Pattern[str], bool]] = []
+        self.path_globs: list[IgnorePattern] = []
+        prefix = "(?:.*/)?"
+        for pattern in self.excludes:
+            body = pattern.regex.pattern[len(prefix):]
+            if pattern.anchored or not pattern.regex.pattern.startswith(prefix) or ".*" in body:
+                self.path_globs.append(pattern)
+                continue
+            literal = pattern.text.strip().rstrip("/")
+            if re.escape(literal) == body:
+                (self.dir_names if pattern.dir_only else self.names).add(literal)
+            else:
+                self.name_globs.append((re.compile(body, re.DOTALL), pattern.dir_only))
 
-    def walk(self, directory: Path, ignores: list[IgnorePattern]) -> None:
+    def excluded(self, absolute: str, is_dir: bool) -> bool:
+        name = absolute[absolute.rfind("/") + 1 :]
+        if name in self.names or (is_dir and name in self.dir_names):
+            return True
+        for regex, dir_only in self.name_globs:
+            if (is_dir or not dir_only) and regex.fullmatch(name):
+                return True
+        return is_ignored(self.path_globs, absolute, is_dir)  # excludes never re-include
+
+    def walk(self, directory: Path, ignores: list[IgnorePattern], shown: str | None = None) -> None:
+        """`shown`: the directory as shown (computed once here, files append their names)."""
         if self.config.respect_gitignore:
             ignores = ignores + parse_ignore_file(directory / ".gitignore")
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             return
+        if shown is None:
+            shown = shown_path(directory, self.cwd)
+        prefix = "" if shown == "." else shown + "/"
+        posix = os.sep == "/"  # entry.path is then already the posix form of the path
+        # "<shown>/<name>" is what relpath gives, unless <shown> ends in ".." (".." + "src" may
+        # be where we stand): then each entry asks relpath.
+        append = posix and shown != ".." and not shown.endswith("/..")
         for entry in entries:
-            absolute = Path(entry.path).as_posix()
+            absolute = entry.path if posix else Path(entry.path).as_posix()
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = entry.is_file()
@@ -250,9 +295,12 @@ class _Walk:
             if self.config.respect_gitignore and is_ignored(ignores, absolute, is_dir):
                 continue
             if is_dir:
-                self.walk(Path(entry.path), ignores)
+                self.walk(Path(entry.path), ignores, prefix + entry.name if append else None)
             elif entry.name.endswith(SOURCE_SUFFIXES):
-                self.found.setdefault(absolute, shown_path(Path(entry.path), self.cwd))
+                self.found.setdefault(
+                    absolute,
+                    prefix + entry.name if append else shown_path(Path(entry.path), self.cwd),
+                )
 
 
 def shown_path(path: Path, cwd: Path) -> str:
@@ -349,20 +397,55 @@ def lint_file(path: str, settings: LintSettings) -> FileResult:
 
     Never raises: whatever goes wrong is a PAR000/PAR999 finding in the result.
     """
-    config = settings.config
+    return _lint_file(path, settings)[0]
+
+
+# A file changed less than this long before its stat was taken may change again within the
+# file system's timestamp granularity without its stat changing ("racy git"): its index entry
+# is only trusted after its content hash is checked.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the stat index keeps of a file with its result: its stat, taken before the read,
+    and whether that stat was too recent to be trusted alone (then the content hash decides)."""
+
+    stat: tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+    racy: bool
+
+
+def stat_key(path: str) -> tuple[int, int, int, int] | None:
     try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _lint_file(path: str, settings: LintSettings) -> tuple[FileResult, Stamp | None]:
+    """`lint_file`, plus the file's stamp for the cache's stat index (None: do not index)."""
+    from parlint.engine import PARSE_ERROR, code_enabled, may_have_findings
+
+    config = settings.config
+    stamp: Stamp | None = None
+    try:
+        stat = stat_key(path) if settings.cache is not None else None
         decoded = read_source(path)
         if isinstance(decoded, Finding):
             kept = (decoded,) if code_enabled(PARSE_ERROR, path, config) else ()
-            return FileResult(path, kept, error=decoded.message)
+            return FileResult(path, kept, error=decoded.message), None
         # A file that mentions neither async nor await is linted by a substring test: cheaper
         # than hashing it and reading an entry, so it never enters the cache.
         cache = settings.cache if may_have_findings(decoded.source) else None
         digest = content_hash(decoded.source) if cache is not None else ""
+        if stat is not None:
+            racy = time.time_ns() - max(stat[1], stat[2]) < RACY_NS
+            stamp = Stamp(stat, racy)
         if cache is not None:
             cached = cache.get(path, digest)
             if cached is not None and (not settings.build_fixes or not has_deferred_fixes(cached)):
-                return cached
+                return cached, stamp
         result = lint_source(
             decoded.source,
             path,
@@ -372,11 +455,11 @@ def lint_file(path: str, settings: LintSettings) -> FileResult:
         )
         if cache is not None:
             cache.put(path, digest, result)
-        return result
+        return result, stamp
     except Exception as exc:  # noqa: BLE001 - errors are values; the run goes on
-        return _crashed(path, config, exc)
+        return _crashed(path, config, exc), None
     except RecursionError as exc:  # pragma: no cover - RecursionError is an Exception
-        return _crashed(path, config, exc)
+        return _crashed(path, config, exc), None
 
 
 def has_deferred_fixes(result: FileResult) -> bool:
@@ -385,6 +468,8 @@ def has_deferred_fixes(result: FileResult) -> bool:
 
 
 def _crashed(path: str, config: Config, exc: BaseException) -> FileResult:
+    from parlint.engine import INTERNAL_ERROR, code_enabled, error_finding
+
     tb = traceback.format_exc()
     findings: tuple[Finding, ...] = ()
     if code_enabled(INTERNAL_ERROR, path, config):
@@ -423,10 +508,38 @@ def _warm() -> None:
 def lint_files(
     paths: Sequence[str], settings: LintSettings, *, jobs: int | None = None
 ) -> list[FileResult]:
-    """Lint every path; results in the order of `paths`."""
+    """Lint every path; results in the order of `paths`.
+
+    With a cache that keeps a stat index (`parlint.cache.Cache`), a file whose stat is the one
+    recorded with its result is not even read; only the others are linted (in-process when they
+    are few, on the pool otherwise), and the index is written back once.
+    """
+    index = getattr(settings.cache, "stat_index", None)
+    index = index() if index is not None else None
+    results: list[FileResult | None] = [None] * len(paths)
+    todo = list(range(len(paths)))
+    if index is not None:
+        todo = []
+        for i, path in enumerate(paths):
+            results[i] = index.lookup(path, stat_key(path), settings.build_fixes)
+            if results[i] is None:
+                todo.append(i)
+    done = _lint_many([paths[i] for i in todo], settings, jobs)
+    for i, (result, stamp) in zip(todo, done):
+        results[i] = result
+        if index is not None and stamp is not None:
+            index.record(paths[i], stamp, result)
+    if index is not None:
+        index.save()
+    return results  # type: ignore[return-value]
+
+
+def _lint_many(
+    paths: Sequence[str], settings: LintSettings, jobs: int | None
+) -> list[tuple[FileResult, Stamp | None]]:
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
     if jobs == 1 or len(paths) < POOL_THRESHOLD:
-        return [lint_file(path, settings) for path in paths]
+        return [_lint_file(path, settings) for path in paths]
     _warm()  # warm in the parent too: forked workers inherit it
     workers = min(jobs, len(paths))
     chunksize = max(1, min(32, len(paths) // (workers * 4)))
@@ -437,9 +550,9 @@ def lint_files(
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_warm, mp_context=context
         ) as pool:
-            return list(pool.map(lint_file, paths, [settings] * len(paths), chunksize=chunksize))
+            return list(pool.map(_lint_file, paths, [settings] * len(paths), chunksize=chunksize))
     except (OSError, RuntimeError):  # no processes here (sandbox, broken pool): go on in-process
-        return [lint_file(path, settings) for path in paths]
+        return [_lint_file(path, settings) for path in paths]
 
 
 def iter_findings(results: Iterable[FileResult]) -> Iterator[Finding]:

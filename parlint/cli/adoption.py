@@ -10,13 +10,13 @@ from collections.abc import Sequence
 import click
 
 from parlint import baseline
-from parlint.add_noqa import add_noqa_outcome
 from parlint.cli.common import EXIT_CLEAN, EXIT_FINDINGS, Invocation, UserError
-from parlint.engine import INTERNAL_ERROR, PARSE_ERROR, read_source
+from parlint.runner import read_source  # the engine's, imported only when a file is read
 from parlint.types import FileResult, Finding
 
 # Errors are not legacy findings to silence: a noqa would hide a broken file or a parlint bug.
-_NOT_SUPPRESSIBLE = frozenset({PARSE_ERROR[0], INTERNAL_ERROR[0]})
+# (PARSE_ERROR and INTERNAL_ERROR of parlint.engine, which `check` imports only when needed.)
+_NOT_SUPPRESSIBLE = frozenset({"PAR000", "PAR999"})
 
 
 def check_flags(
@@ -41,6 +41,8 @@ def run_add_noqa(findings: Sequence[Finding]) -> int:
         if isinstance(decoded, Finding):
             left.extend(file_findings)
             continue
+        from parlint.add_noqa import add_noqa_outcome
+
         outcome = add_noqa_outcome(decoded.source, file_findings)
         left.extend(outcome.unplaced)
         if outcome.source != decoded.source:
