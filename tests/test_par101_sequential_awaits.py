@@ -206,7 +206,7 @@ def test_a_cached_lookup_of_application_state_does_not_count_towards_a_group():
     """
     assert findings(code) == []
     text = explain_source(textwrap.dedent(code), "diagnostics.py", 5)
-    assert "lookups of process-wide state (`get_shared_zeroconf`), usually cached" in text
+    assert "`get_shared_zeroconf`: lookups of process-wide state (`hass`), usually cached" in text
 
 
 def test_a_synchronous_call_with_side_effects_between_awaits_is_a_barrier():
@@ -238,3 +238,22 @@ def test_an_api_client_its_class_connects_or_logs_in_holds_one_session():
     """
     assert findings(code) == []
     assert len(findings(code.replace("self.client.connect(", "self.hub.connect("))) == 1
+
+
+def test_a_helper_that_answers_from_a_cache_does_not_count_towards_a_group():
+    code = """
+    from async_lru import alru_cache
+
+    @alru_cache
+    async def get_site_settings():
+        return await fetch_settings()
+
+    async def render(users: UserClient, user_id):
+        settings = await get_site_settings()
+        user = await users.get_user(user_id)
+        return settings, user
+    """
+    assert findings(code) == []
+    text = explain_source(textwrap.dedent(code), "render.py", 9)
+    assert "`get_site_settings` answers from a cache before any await" in text
+    assert len(findings(code.replace("@alru_cache\n    ", ""))) == 1

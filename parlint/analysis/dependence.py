@@ -35,7 +35,11 @@ from parlint.analysis.facts import (
     statement_facts,
     suite_facts,
 )
-from parlint.analysis.iterations import ITERATION_TEMPLATES, iteration_reasons
+from parlint.analysis.iterations import (
+    ITERATION_TEMPLATES,
+    cached_callee_reasons,
+    iteration_reasons,
+)
 from parlint.analysis.names import (
     access_path,
     dotted_name,
@@ -153,7 +157,9 @@ class AwaitSite:
     stateful_receiver: str | None = None  # receiver a non-read-only call may change
     # Objects of unknown type it goes through (receiver or argument; see receivers.py).
     objects: frozenset[str] = frozenset()
-    lookup: bool = False  # a cached lookup of application state: counts towards no group
+    # Why it counts towards no group: a cached lookup (application state, a helper that
+    # answers from a cache before any await). None for an ordinary await.
+    lookup: Reason | None = None
     effect_reads: frozenset[str] = frozenset()  # from a same-module summary
     effect_writes: frozenset[str] = frozenset()
 
@@ -763,9 +769,10 @@ class _FunctionAnalyser:
         awaiting = [n for n in nodes if n.site is not None]
         if self._context_lookups(awaiting) is None:
             for n in awaiting:
-                if n.site is not None and self._lookups([n.site], 1) is not None:
-                    n.site.lookup = True
-            awaiting = [n for n in awaiting if n.site is not None and not n.site.lookup]
+                if n.site is not None:
+                    n.site.lookup = self._lookups([n.site], 1) or next(
+                        iter(cached_callee_reasons(self, [n.site])), None)
+            awaiting = [n for n in awaiting if n.site is not None and n.site.lookup is None]
         if len(awaiting) < 2:
             return
         levels = sorted({n.level for n in awaiting})
@@ -1494,8 +1501,8 @@ def pair_reason(
         return block.section
     if a.level == b.level:
         for node in (a, b):
-            if node.site is not None and node.site.lookup:
-                return Reason("context-lookups", node.site.label)
+            if node.site is not None and node.site.lookup is not None:
+                return node.site.lookup
         return None
     direct = direct_conflict(a, b)
     if direct is not None:

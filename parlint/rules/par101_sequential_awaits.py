@@ -81,7 +81,9 @@ class SequentialAwaits(Rule):
     `Bulb(host, session)`). An object of unknown type may hold one connection, talk to a small
     device that answers one request at a time, log in on its first call or cache what it
     loads: its calls keep their order. A lookup of process-wide state that takes only the
-    application object (`await get_info(app)`) is cached and does not count towards a group.
+    application object (`await get_info(app)`), or a same-module helper that answers from a
+    cache before any await (a caching decorator, `if key in self._cache: return ...`), is
+    cached: it does not count towards a group.
 
     ## Why is this bad?
     Each await waits for the previous one to finish although it could have started at once:
