@@ -198,6 +198,17 @@ class UnboundedFanOut(Rule):
                 await asyncio.gather(*[consume(queue) for _ in range(workers)])
             """
         ),
+        Valid(
+            """
+            import asyncio
+
+            async def ping_all(client, hosts):
+                await asyncio.gather(*[client.ping(host) for host in hosts])
+
+            async def health_check(client):
+                await ping_all(client, ["primary", "replica"])
+            """
+        ),
     )
     INVALID = (
         Invalid(
@@ -211,6 +222,22 @@ class UnboundedFanOut(Rule):
             column=17,
             message=(
                 "unbounded fan-out: `asyncio.gather` runs one awaitable per item of `urls`, "
+                "all at once; bound it with a semaphore or batches of max-concurrency=5"
+            ),
+        ),
+        Invalid(
+            """
+            import asyncio
+
+            async def all_pages(api):
+                first = await api.page(1)
+                rest = range(2, first.last_page + 1)
+                return [first, *await asyncio.gather(*[api.page(n) for n in rest])]
+            """,
+            line=7,
+            column=26,
+            message=(
+                "unbounded fan-out: `asyncio.gather` runs one awaitable per item of `rest`, "
                 "all at once; bound it with a semaphore or batches of max-concurrency=5"
             ),
         ),
