@@ -31,6 +31,7 @@ from parlint.analysis.effects import name_words
 from parlint.analysis.facts import Facts
 from parlint.analysis.names import access_path, dotted_name
 from parlint.analysis.summaries import ModuleContext, local_types
+from parlint.analysis.walk import children
 
 # Words of an argument (keyword or the names in its expression) that name one endpoint.
 ENDPOINT_WORDS = frozenset("host hostname ip ipaddr address addr port url uri".split())
@@ -67,7 +68,7 @@ def _identifier_words(node: cst.CSTNode) -> set[str]:
                 words.update(name_words(value))
         elif isinstance(current, cst.Arg) and current.keyword is not None:
             words.update(name_words(current.keyword.value))
-        stack.extend(current.children)
+        stack.extend(children(current))
     return words
 
 
@@ -172,7 +173,7 @@ def _statements(suite: cst.BaseSuite | None) -> tuple[cst.CSTNode, ...]:
 
 
 def _inner_suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
-    for child in stmt.children:
+    for child in children(stmt):
         if isinstance(child, cst.BaseSuite):
             yield child
         elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
@@ -285,7 +286,7 @@ def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         if isinstance(current, cst.Call):
             yield current
         if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or current is node:
-            stack.extend(current.children)
+            stack.extend(children(current))
 
 
 def object_values(
