@@ -11,14 +11,12 @@ Paths are deduplicated and sorted, and results come back in that order, as plain
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import sys
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -545,14 +543,30 @@ def _lint_many(
     chunksize = max(1, min(32, len(paths) // (workers * 4)))
     # Fork on Linux (Python 3.14 defaults to forkserver): workers inherit the warmed parser and
     # the loaded rules instead of importing everything again.
+    import multiprocessing
+
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
     try:
-        with ProcessPoolExecutor(
+        with _pool_class()(
             max_workers=workers, initializer=_warm, mp_context=context
         ) as pool:
             return list(pool.map(_lint_file, paths, [settings] * len(paths), chunksize=chunksize))
     except (OSError, RuntimeError):  # no processes here (sandbox, broken pool): go on in-process
         return [_lint_file(path, settings) for path in paths]
+
+
+def _pool_class() -> type:
+    """`concurrent.futures.ProcessPoolExecutor` (importing it loads multiprocessing: only for
+    runs that use a pool), or what a test put in its place as `runner.ProcessPoolExecutor`."""
+    return globals().get("ProcessPoolExecutor") or __getattr__("ProcessPoolExecutor")
+
+
+def __getattr__(name: str) -> object:
+    if name == "ProcessPoolExecutor":
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def iter_findings(results: Iterable[FileResult]) -> Iterator[Finding]:
