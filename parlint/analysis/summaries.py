@@ -10,7 +10,7 @@ fixpoint). A call on `self` to a method the module does not define touches all o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator, Mapping
 
 import libcst as cst
 
@@ -100,7 +100,7 @@ class ModuleContext:
     globals: set[str] = field(default_factory=set)
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     class_types: dict[str, dict[str, str]] = field(default_factory=dict)  # class -> attr -> type
-    summaries: dict[str, Summary] = field(default_factory=dict)
+    summaries: Mapping[str, Summary] = field(default_factory=dict)  # `Summaries`, lazy
     by_node: dict[int, FunctionInfo] = field(default_factory=dict)
     # Functions nested in a method -> that method (their free `self` is the method's).
     enclosing: dict[int, FunctionInfo] = field(default_factory=dict)
@@ -282,7 +282,7 @@ def build_module_context(module: cst.Module, patterns: EffectPatterns) -> Module
                     name = dotted_name(small.target)
                     if name and "." not in name:
                         ctx.globals.add(name)
-    _summarise(ctx)
+    ctx.summaries = Summaries(ctx)
     return ctx
 
 
@@ -392,12 +392,60 @@ def _is_builtin_self_call(name: str) -> bool:
     return name.startswith("__") and name.endswith("__")
 
 
-def _summarise(ctx: ModuleContext) -> None:
-    local: dict[str, tuple[Summary, set[str], set[str]]] = {
-        key: _local_summary(ctx, info) for key, info in ctx.functions.items()
-    }
+class Summaries(Mapping[str, Summary]):
+    """`Summary` per function key, computed when first asked for: the function's own facts and
+    those of the functions it reaches through calls, then the fixpoint over just those. Most
+    functions of a module are never called from an awaited call, and their facts cost a walk
+    each. A function's summary depends only on the functions it reaches, and they are swept in
+    the module's order with the module's bound: the values are those of the fixpoint over the
+    whole module (`_fixpoint`), to the text of each `effect`."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+        self.own: dict[str, tuple[Summary, set[str], set[str]]] = {}
+        self.solved: dict[str, Summary] = {}
+
+    def __getitem__(self, key: str) -> Summary:
+        if key not in self.solved:
+            if key not in self.ctx.functions:
+                raise KeyError(key)
+            self._solve(key)
+        return self.solved[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.ctx.functions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ctx.functions)
+
+    def __len__(self) -> int:
+        return len(self.ctx.functions)
+
+    def _own(self, key: str) -> tuple[Summary, set[str], set[str]]:
+        if key not in self.own:
+            self.own[key] = _local_summary(self.ctx, self.ctx.functions[key])
+        return self.own[key]
+
+    def _solve(self, key: str) -> None:
+        reached, pending = {key}, [key]
+        while pending:
+            _, self_callees, fn_callees = self._own(pending.pop())
+            for callee in (*self_callees, *fn_callees):
+                if callee not in reached:
+                    reached.add(callee)
+                    pending.append(callee)
+        local = {k: self._own(k) for k in self.ctx.functions if k in reached}
+        # Every function reached is solved too (its own reach is inside this one).
+        self.solved.update(_fixpoint(local, len(self.ctx.functions) + 1))
+
+
+def _fixpoint(
+    local: dict[str, tuple[Summary, set[str], set[str]]], sweeps: int
+) -> dict[str, Summary]:
+    """Summaries merged over calls until nothing changes (at most `sweeps` sweeps, in the
+    order of `local`), from each function's own summary and callees."""
     current = {key: value[0] for key, value in local.items()}
-    for _ in range(len(current) + 1):
+    for _ in range(sweeps):
         changed = False
         for key, (own, self_callees, fn_callees) in local.items():
             merged = current[key]
@@ -425,4 +473,4 @@ def _summarise(ctx: ModuleContext) -> None:
                 changed = True
         if not changed:
             break
-    ctx.summaries = current
+    return current

@@ -1,11 +1,13 @@
 """Summaries of same-module functions and methods, to a fixpoint."""
 
 import textwrap
+from pathlib import Path
 
 import libcst as cst
+import pytest
 
 from parlint.analysis.effects import EffectPatterns
-from parlint.analysis.summaries import build_module_context
+from parlint.analysis.summaries import _fixpoint, _local_summary, build_module_context
 
 SOURCE = '''
 import asyncpg
@@ -77,3 +79,30 @@ def test_globals_written_through_items_and_calls():
     summaries = context().summaries
     assert "CACHE" in summaries["remember"].writes
     assert "CACHE" in summaries["remember_twice"].writes
+
+
+# --- lazy summaries -------------------------------------------------------------------------
+
+LAZY_SOURCES = sorted(
+    (Path(__file__).resolve().parents[2] / "fixtures").glob("par10*.py")
+) + sorted((Path(__file__).resolve().parents[2] / "parlint" / "analysis").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", LAZY_SOURCES, ids=lambda p: p.name)
+def test_summaries_asked_for_in_any_order_equal_the_whole_module_fixpoint(path):
+    module = cst.parse_module(path.read_text())
+    eager_ctx = build_module_context(module, EffectPatterns())
+    everything = {k: _local_summary(eager_ctx, i) for k, i in eager_ctx.functions.items()}
+    eager = _fixpoint(everything, len(everything) + 1)
+    for order in (list, lambda keys: list(reversed(keys))):
+        lazy = build_module_context(module, EffectPatterns()).summaries
+        assert {key: lazy[key] for key in order(list(eager))} == eager
+
+
+def test_summaries_are_computed_only_for_the_functions_reached():
+    module = cst.parse_module(
+        "def a():\n    b()\n\ndef b():\n    pass\n\ndef c():\n    pass\n"
+    )
+    summaries = build_module_context(module, EffectPatterns()).summaries
+    assert summaries.get("a") is not None and summaries.get("missing") is None
+    assert set(summaries.own) == {"a", "b"}
