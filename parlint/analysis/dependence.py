@@ -19,6 +19,7 @@ Cost is linear in the statements times the distinct paths per variable of a bloc
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
@@ -767,9 +768,13 @@ class _FunctionAnalyser:
         # A lookup of process-wide state (`await get_info(hass)`) is usually cached: there is
         # nothing to overlap it with, so it does not count towards a group.
         awaiting = [n for n in nodes if n.site is not None]
+        if len(awaiting) < 2:
+            return
         if self._context_lookups(awaiting) is None:
+            # (Only awaits that share a stage with another can be left out of a group.)
+            shared = Counter(n.level for n in awaiting)
             for n in awaiting:
-                if n.site is not None:
+                if n.site is not None and shared[n.level] >= 2:
                     n.site.lookup = self._lookups([n.site], 1) or next(
                         iter(cached_callee_reasons(self, [n.site])), None)
             awaiting = [n for n in awaiting if n.site is not None and n.site.lookup is None]
