@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from parlint.config import Config, build_config, validate  # noqa: E402
-from parlint.engine import analyse, may_have_findings, read_source  # noqa: E402
-from parlint.reduce import reduce_source  # noqa: E402
-from parlint.types import FileResult, Finding  # noqa: E402
+from parlint.config import Config, build_config, validate
+from parlint.engine import analyse, may_have_findings, read_source
+from parlint.reduce import reduce_source
+from parlint.types import FileResult, Finding
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ tree and the text, the functions that matter:
   calls, workers followed into; any name where results of `return_exceptions=True` may go to a
   checking helper); the enclosing functions of a kept one; whoever mentions a kept function that
   holds a fan-out, and their callers in turn (PAR301 asks whether every caller handles errors,
-  PAR201 what every caller passes); and every method that assigns an attribute of its class
-  (`self.x = X()`, `self.x: T`, `with ... as self.x`) when the class has kept code.
+  PAR201 what every caller passes); and every method of a class with kept code (the analysis
+  reads class-wide facts: attribute types and values from `self.x = X()`, the objects some
+  method connects or logs in).
 
 Words count wherever they occur (strings and comments too): that only keeps more. Everything
 outside functions (imports, globals, class bodies, decorators, signatures) is always kept. The
@@ -291,12 +292,9 @@ def _kept(scan: _Scan) -> set[_Def] | None:
             callers.append(d)
         if d.owner is not None:
             classes.add(d.owner)
-    # The methods that assign their classes' attributes (`self.x = X()` in `__init__`): the
-    # analysis reads the types and values of every one.
-    for d in defs:
-        if d.method_of in classes and d not in keep:
-            if _assigns_attribute(_text(scan, d), d):
-                keep.add(d)
+    # Every method of their classes: the analysis reads class-wide facts from all of them
+    # (attribute types and values, the objects some method connects or logs in).
+    keep.update(d for d in defs if d.method_of in classes)
     return keep
 
 
@@ -330,23 +328,3 @@ def _first_param(d: _Def) -> str | None:
     args = d.node.args
     params = [*args.posonlyargs, *args.args]
     return params[0].arg if params else None
-
-
-@functools.lru_cache(maxsize=64)
-def _assignment_pattern(me: str) -> re.Pattern[str]:
-    """An assignment to a path under `me` (`me.x = ...`, `me.x.y = ...`, `me.d[k] = ...`,
-    `me.a, me.b = ...`, `me.x: T`, `with ... as me.x`), or something that looks like one (a
-    keyword argument `f(me.x, k=v)`): only more is kept."""
-    me = re.escape(me)
-    return re.compile(
-        rf"\b{me}[\s\\]*\.(?:[^\n=]|\\\n)*?(?<![=!<>])=(?!=)"
-        rf"|\b{me}[\s\\]*\.[\s\\]*\w+[\s\\]*:"
-        rf"|\bas[\s\\(]+{me}[\s\\]*\."
-    )
-
-
-def _assigns_attribute(text: str, d: _Def) -> bool:
-    """Whether a method may assign an attribute of its first parameter: the analysis reads
-    every such assignment in the class (attribute types and values)."""
-    me = _first_param(d)
-    return me is not None and _assignment_pattern(me).search(text) is not None

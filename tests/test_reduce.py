@@ -11,13 +11,13 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from test_fixtures import fixture_config, fixture_paths
 
 from parlint.analysis.fanout import _INTERESTING_CALLS, FAN_OUT_WORDS
 from parlint.config import build_config, validate
 from parlint.engine import analyse, read_source
 from parlint.reduce import FAN_OUT_NAMES, reduce_source
 from parlint.types import Finding
-from test_fixtures import fixture_config, fixture_paths
 
 REPO = Path(__file__).resolve().parent.parent
 ALL = build_config(validate({"select": ["ALL"]}, "test"))
@@ -65,6 +65,11 @@ def unrelated(rows):
     for row in rows:
         total += row
     return total
+
+
+class Formatter:
+    def render(self, rows):
+        return "\\n".join(map(str, rows))
 '''
 
 
@@ -73,15 +78,16 @@ def test_functions_nothing_needs_become_pass_and_every_kept_line_is_unchanged() 
     lines = SERVICE.splitlines(keepends=True)
     reduced = result.source.splitlines(keepends=True)
     assert len(reduced) == len(lines)
-    # describe() and unrelated() are neither candidates nor called by one: blanked.
-    assert reduced[9:11] == ["        pass\n", "\n"]
+    # unrelated() and Formatter.render() are neither candidates nor called by one: blanked.
     assert reduced[25:29] == ["    pass\n", "\n", "\n", "\n"]
-    blanked = {9, 10, 25, 26, 27, 28}
+    assert reduced[33] == "        pass\n"
+    blanked = {25, 26, 27, 28, 33}
     for index, line in enumerate(lines):
         if index not in blanked:
             assert reduced[index] == line, index
-    # The constructor types `self.client`, which the candidates use: kept.
-    assert reduced[5] == lines[5]
+    # Every method of Service is kept: the analysis reads class-wide facts (the constructor
+    # types `self.client`, which the candidates use).
+    assert "return \" \".join(words)" in result.source
     cst.parse_module(result.source)
 
 
@@ -195,11 +201,12 @@ TRICKY = (
     "           b): return a + \\\r\n"
     "    b\r\n"
     "\r\n"
-    "class Tabs:\r\n"
+    "class Other:\r\n"
     "\tdef m(self):\r\n"
     "\t\tx = 1\r\n"
     "\t\treturn x\r\n"
     "\r\n"
+    "class Tabs:\r\n"
     "\tasync def run(self, xs):\r\n"
     "\t\tfor x in xs:\r\n"
     "\t\t\tawait self.fetch(x)\r\n"
@@ -266,7 +273,7 @@ def test_the_ci_corpus_has_the_same_findings_reduced() -> None:
     checked = subprocess.run(
         [sys.executable, str(REPO / "bench" / "check_reduction.py"), "-j", "2",
          *map(str, folders)],
-        capture_output=True, text=True, timeout=1800,
+        capture_output=True, text=True, timeout=1800, check=False,
     )
     assert checked.returncode == 0, checked.stdout[-5000:] + checked.stderr[-3000:]
     assert " 0 with different results" in checked.stdout
