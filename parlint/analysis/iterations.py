@@ -440,18 +440,24 @@ def _concurrency_safe(an: _FunctionAnalyser, path: str) -> bool:
 APPLICATION_NAMES = frozenset("hass app application ctx context container injector".split())
 
 
-def passes_self_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> list[Reason]:
-    """A call on another object that is handed `self` itself, or the application object
-    (`await platform.root(self.hass)`): it may read and change anything they hold."""
+def passes_self_reasons(
+    an: _FunctionAnalyser, sites: Sequence[AwaitSite], derived: set[str]
+) -> list[Reason]:
+    """A call on another object that is handed `self` itself, or an item's method handed the
+    application object (`await platform.root(self.hass)`): it may read and change anything
+    they hold. (A shared client given a context argument, `client.get(url, ctx)`, is not.)"""
     reasons = []
     for site in sites:
         call = site.call
         if call is None or site.receiver == an.self_name or site.receiver is None:
             continue
+        items_own = path_root(site.receiver) in derived
         for arg in call.args:
             path = access_path(arg.value) or ""
             last = path.rsplit(".", 1)[-1]
-            if (an.self_name and path == an.self_name) or last in APPLICATION_NAMES:
+            if (an.self_name and path == an.self_name) or (
+                items_own and last in APPLICATION_NAMES
+            ):
                 reasons.append(_reason("passes-self", f"{site.label}` is handed `{path}",
                                        an.line(site.node)))
                 break
@@ -582,7 +588,7 @@ def iteration_reasons(
     an: _FunctionAnalyser, node: cst.CSTNode, sites: Sequence[AwaitSite], derived: set[str]
 ) -> list[Reason]:
     """All of this module's reasons for one loop (`cst.For`) or comprehension."""
-    reasons = shared_object_reasons(an, sites, derived) + passes_self_reasons(an, sites)
+    reasons = shared_object_reasons(an, sites, derived) + passes_self_reasons(an, sites, derived)
     reasons += passed_object_reasons(an, sites, derived) + offloaded_self_reasons(an, sites)
     reasons += cached_callee_reasons(an, sites)
     iterable = node.iter if isinstance(node, cst.For) else _comprehension_iterables(node)

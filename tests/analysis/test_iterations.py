@@ -157,6 +157,13 @@ def test_handing_the_application_object_shares_process_wide_state():
     ]
 
 
+def test_a_shared_client_given_a_context_argument_is_not_handed_the_application():
+    assert loop_reasons("""
+        async def f(client, ctx, urls):
+            return [await client.get_page(url, ctx) for url in urls]
+    """) == []
+
+
 # --- methods of the items themselves ------------------------------------------------------
 
 
