@@ -109,9 +109,11 @@ class AwaitInLoop(Rule):
     through a same-module helper that only awaits the item's methods (listeners, platforms,
     hooks, uploads: items fetched by an awaited request are remote resources and stay
     reported); items that are parts of one object built here around a shared object
-    (`factory = ServiceFactory(site_id, api)`); awaits that run only for the item equal to
-    one fixed value (a search); a loop that handles a rate limit (429, `TOO_MANY_REQUESTS`)
-    or already starts tasks itself. `parlint explain` names the reason.
+    (`factory = ServiceFactory(site_id, api)`); a same-module helper that answers from a
+    cache before any await (a caching decorator, or `if key in self._cache: return ...`);
+    awaits that run only for the item equal to one fixed value (a search); a loop that
+    handles a rate limit (429, `TOO_MANY_REQUESTS`) or already starts tasks itself.
+    `parlint explain` names the reason.
 
     ## Why is this bad?
     The loop takes the sum of the items' latencies where a bounded concurrent form takes
