@@ -500,7 +500,8 @@ class _FunctionAnalyser:
             # Nested blocks and loops.
             if isinstance(stmt, cst.For) and stmt.asynchronous is None and facts.awaits:
                 self.loop(stmt)
-            for comp in _comprehensions_with_awaits(stmt):
+            # (A comprehension that awaits puts its awaits in the statement's facts.)
+            for comp in _comprehensions_with_awaits(stmt) if facts.awaits else ():
                 self.comprehension(comp, stmt)
             section = self._critical_section(stmt) if isinstance(stmt, cst.With) else None
             for suite in compound_suites(stmt):

@@ -13,7 +13,8 @@ depends on.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator
+import operator
+from typing import Any, Callable, Iterator
 
 import libcst as cst
 
@@ -58,6 +59,7 @@ if hasattr(cst, "LazyImportFrom"):  # libcst >= 1.9
     _SOURCE_ORDER[cst.LazyImportFrom] = _SOURCE_ORDER[cst.ImportFrom]
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_GETTERS: dict[type, Callable[[cst.CSTNode], tuple[Any, ...]]] = {}
 _IS_CHILD: dict[type, bool] = {}  # a syntactic node (not punctuation) -> True
 
 
@@ -74,6 +76,20 @@ def child_fields(kind: type) -> tuple[str, ...]:
     return names
 
 
+def _getter(kind: type) -> Callable[[cst.CSTNode], tuple[Any, ...]]:
+    """The values of the child fields of a `kind` node, as one tuple (one C call)."""
+    names = child_fields(kind)
+    if len(names) > 1:
+        getter = operator.attrgetter(*names)
+    elif names:
+        single = operator.attrgetter(names[0])
+        getter = lambda node: (single(node),)  # noqa: E731
+    else:
+        getter = lambda node: ()  # noqa: E731
+    _GETTERS[kind] = getter
+    return getter
+
+
 def _is_child(kind: type) -> bool:
     known = _IS_CHILD.get(kind)
     if known is None:
@@ -84,16 +100,20 @@ def _is_child(kind: type) -> bool:
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The syntactic children of `node`, in source order (see the module doc)."""
+    getter = _GETTERS.get(type(node)) or _getter(type(node))
+    is_child = _IS_CHILD
     out: list[cst.CSTNode] = []
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
+    for value in getter(node):
         kind = type(value)
         if kind is tuple or kind is list:
             for item in value:
-                if _is_child(type(item)):
+                known = is_child.get(type(item))
+                if known or (known is None and _is_child(type(item))):
                     out.append(item)
-        elif _is_child(kind):
-            out.append(value)
+        else:
+            known = is_child.get(kind)
+            if known or (known is None and _is_child(kind)):
+                out.append(value)
     return out
 
 
