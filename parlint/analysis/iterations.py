@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from parlint.analysis.effects import name_words
 from parlint.analysis.facts import expression_facts
 from parlint.analysis.names import access_path, dotted_name, path_root
 from parlint.analysis.walk import children
@@ -219,8 +220,6 @@ def cached_callee_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> 
     """A same-module helper that answers from a cache before any await (`if key in
     self._cache: return self._cache[key]`, or a caching decorator): most iterations do no
     I/O, and overlapping the misses would fetch the same entry twice."""
-    from parlint.analysis.effects import name_words
-
     reasons = []
     for site in sites:
         found = callee(an, site.call) if site.call is not None else None
@@ -232,12 +231,12 @@ def cached_callee_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> 
                 d.decorator, cst.Call) else d.decorator) or "").rsplit(".", 1)[-1]))
             for d in node.decorators
         )
-        if decorated or _returns_from_cache_first(node, name_words):
+        if decorated or _returns_from_cache_first(node):
             reasons.append(_reason("cached", site.label, an.line(site.node)))
     return reasons
 
 
-def _returns_from_cache_first(fn: cst.FunctionDef, name_words) -> bool:  # noqa: ANN001
+def _returns_from_cache_first(fn: cst.FunctionDef) -> bool:
     """An `if` before the function's first await whose test reads a cache and whose body
     returns."""
     for stmt in _body(fn.body):
