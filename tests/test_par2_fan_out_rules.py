@@ -184,6 +184,33 @@ def test_par201_fetched_and_held_collections_need_the_option() -> None:
     ]
 
 
+def test_par201_the_n_plus_one_listing_is_reported_only_with_the_option() -> None:
+    # A listing fetched over I/O in the same function, then one request per item: the default
+    # stays silent (on the labels, reporting it added only false positives), the option
+    # reports it, also when the service asked is named `client`: the receiver is who answers,
+    # not what is listed. A listing named for hardware stays configuration-sized.
+    source = """
+        import asyncio
+
+        async def sync_invoices(client):
+            invoices = await client.list_invoices(status="open")
+            await asyncio.gather(*[client.get_invoice(i.id) for i in invoices])
+
+        async def sync_lines(session):
+            order = await session.get_json("/orders/1")
+            await asyncio.gather(*[session.get_json(x["href"]) for x in order["lines"]])
+
+        async def refresh_devices(client):
+            devices = await client.list_devices()
+            await asyncio.gather(*[device.update() for device in devices])
+    """
+    assert codes(source) == []
+    assert codes(source, **{"fan-out-report-fetched": True}) == [
+        ("PAR201", 6, 10),
+        ("PAR201", 10, 10),
+    ]
+
+
 def test_par201_computed_counts_and_recursions_are_data() -> None:
     pages = """
         import asyncio

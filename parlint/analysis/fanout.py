@@ -983,6 +983,11 @@ class _Analysis:
             if isinstance(value, cst.Call) and _last_name(value.func) == "defaultdict":
                 return "one item per group of a grouping dict"
         words = _identifier_words(node)
+        if _awaited_call_result(iterable) and isinstance(node, cst.Call):
+            # A listing fetched over I/O is named by the call and its arguments; the receiver
+            # (`client`, `service`) is who answers, not what is listed.
+            func = node.func.attr if isinstance(node.func, cst.Attribute) else node.func
+            words = _identifier_words(func).union(*(_identifier_words(a) for a in node.args))
         if words & _CONFIGURATION_WORDS:
             return "sized by configuration: " + ", ".join(sorted(words & _CONFIGURATION_WORDS))
         root = node
@@ -2204,26 +2209,44 @@ def _call_verbs(call: cst.Call) -> set[str]:
 _PASS_THROUGH = ("enumerate", "sorted", "reversed", "list", "tuple", "set", "iter", "frozenset")
 
 
+def _awaited_call_result(expr: cst.BaseExpression) -> bool:
+    """`await client.list_items()`, also under `enumerate`/`list`/`filter`/...: the value an
+    awaited call returns, itself (not a field or entry of it: `(await r.json())["items"]`)."""
+    node: cst.BaseExpression | None = expr
+    while node is not None:
+        if isinstance(node, cst.Await):
+            return isinstance(node.expression, cst.Call)
+        node = _unwrap_iterable_step(node)
+    return False
+
+
+def _unwrap_iterable_step(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """One step of `_unwrap_iterable`, or None when `node` is not a wrapper."""
+    if isinstance(node, cst.Await):
+        return node.expression
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args and (
+        node.func.value in _PASS_THROUGH or node.func.value in ("zip", "filter")
+    ):
+        return node.args[-1 if node.func.value == "filter" else 0].value
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("items", "values", "keys", "copy")
+        and not node.args
+    ):
+        return node.func.value
+    if isinstance(node, cst.BooleanOperation):
+        return node.left
+    return None
+
+
 def _unwrap_iterable(node: cst.BaseExpression) -> cst.BaseExpression:
     """The collection under `enumerate(...)`, `zip(x, ...)`, `d.items()`, `await ...`, `x or []`."""
     while True:
-        if isinstance(node, cst.Await):
-            node = node.expression
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args and (
-            node.func.value in _PASS_THROUGH or node.func.value in ("zip", "filter")
-        ):
-            node = node.args[-1 if node.func.value == "filter" else 0].value
-        elif (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in ("items", "values", "keys", "copy")
-            and not node.args
-        ):
-            node = node.func.value
-        elif isinstance(node, cst.BooleanOperation):
-            node = node.left
-        else:
+        inner = _unwrap_iterable_step(node)
+        if inner is None:
             return node
+        node = inner
 
 
 # Calls that wrap an awaitable without changing what it does.

@@ -40,9 +40,9 @@ class UnboundedFanOut(Rule):
     out again over what it finds: graph-sized). When the function's callers are in the same
     module, their arguments decide: a parameter that every caller fills with a short literal,
     or with a collection it fetched or holds, is not data. Collections the function fetches
-    (`await api.list_issues()`) or an object holds (`self.nodes`, `group.app_ids`) are sized
-    by that service or object, which parlint cannot see: they are reported only with
-    `fan-out-report-fetched = true`. It is reported at the gather/wait call, or at the
+    (`await api.list_issues()`, the N+1 pattern included) or an object holds (`self.nodes`,
+    `group.app_ids`) are sized by that service or object, which parlint cannot see: they are
+    reported only with `fan-out-report-fetched = true` (see Known problems). It is reported at the gather/wait call, or at the
     task-creating call in the loop.
 
     ## Why is this bad?
@@ -88,9 +88,10 @@ class UnboundedFanOut(Rule):
     - `fan-out-bounding-helpers` (list of patterns): calls that bound their work themselves
       (`"gather_with_concurrency"`, `"*.limited_fetch"`).
     - `fan-out-report-fetched` (default false): also report fan-outs over collections the
-      function fetches or an object holds (call results, attributes, entries of a mapping),
-      as in a web service whose listings are routinely large. Off by default: in the labelled
-      corpus such collections were nearly always small (devices, add-ons, open issues).
+      function fetches or an object holds (awaited and plain call results, fields and entries
+      of a fetched document, attributes, entries of a mapping), as in a web service whose
+      listings are routinely large. Off by default: in the labelled corpus such collections
+      were nearly always small (devices, add-ons, open issues, one account's vehicles).
 
     ## Known problems
     Not flagged, by design: a literal list or tuple of calls (see PAR202); `range(N)` with a
@@ -123,8 +124,23 @@ class UnboundedFanOut(Rule):
     in `[tool.parlint]`), or suppress the line with `# noqa: PAR201` and say why in the
     comment (`# noqa: PAR201 - callers pass at most the three regions`).
 
-    A data-sized collection that the function fetches itself (`ids = await api.list_ids()`,
-    the N+1 pattern) is missed by default; turn on `fan-out-report-fetched`.
+    The N+1 pattern is not reported by default: a listing the function fetches itself and
+    then requests item by item, all at once (`items = await client.list_items()` followed by
+    `gather(*[client.get(i.id) for i in items])`). parlint cannot see how long a remote
+    listing is, and in the labelled corpus reporting such listings by default added only
+    false positives: reporting the value of an awaited call (`await client.list_items()`)
+    added one site, one account's pet trackers; reporting fields of a fetched document too
+    (`data["issues"]`, `(await api.products())["response"]`) added three more, a handful of
+    add-on messages, open issues and vehicles. What is reported by default: a collection a
+    caller hands in, a count computed at run time, a recursion. What needs
+    `fan-out-report-fetched = true`: the value of any call (awaited or not), a field or entry
+    of a fetched document, an attribute (`self.pending`, `group.members`), an entry of a
+    mapping or message, and a parameter whose every same-module caller passes one of those.
+    With the option, an awaited listing is judged by the call's name and arguments, not by
+    its receiver (`await client.list_invoices()` is reported; `await api.list_devices()` is
+    still configuration-sized). Turn it on with `fan-out-report-fetched = true` in
+    `[tool.parlint]`; or keep the default for CI and run the wider check now and then with
+    `parlint check --config <file that sets it>`.
 
     A bound applied by an imported wrapper with an ordinary name, or by a limiter held by the
     caller, is not visible: configure `fan-out-bounding-helpers` or suppress. The
