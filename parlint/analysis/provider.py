@@ -2,9 +2,11 @@
 
 A rule declares `METADATA_DEPENDENCIES = (AsyncFunctionProvider,)` and asks, in
 `visit_FunctionDef`, `self.get_metadata(AsyncFunctionProvider, node, None)`: a
-`FunctionAnalysis` for an `async def`, None otherwise. Nothing is analysed until a rule asks:
-the provider only finds the async functions (a walk over statements, not over expressions)
-and the module facts (imports, summaries) are built once, on the first request.
+`FunctionAnalysis` for an `async def`, None otherwise (an empty one, without sites or blocks,
+for a function that cannot hold a group or a loop: `may_group_or_loop`). Nothing is analysed
+until a rule asks: the provider only finds the async functions (a walk over statements, not
+over expressions) and the module facts (imports, summaries) are built once, on the first
+request.
 
 The engine hands the `Config` to every provider that sets `gen_cache` (see
 `engine._ConfigForEveryProvider`); without one (a plain `MetadataWrapper`) the defaults apply.
@@ -22,6 +24,7 @@ from libcst.metadata.base_provider import LazyValue
 from parlint.analysis.dependence import FunctionAnalysis, analyse_function
 from parlint.analysis.effects import EffectPatterns
 from parlint.analysis.summaries import ModuleContext, build_module_context, compound_suites
+from parlint.analysis.walk import walk
 
 
 _TEST_PATH = re.compile(
@@ -82,7 +85,34 @@ class AsyncFunctionProvider(BaseMetadataProvider[FunctionAnalysis]):
 
 
 def _analyser(fn: cst.FunctionDef, module_context: Any) -> Any:
-    return lambda: analyse_function(fn, module_context())
+    def analysis() -> FunctionAnalysis:
+        ctx = module_context()
+        if not may_group_or_loop(fn):
+            # No group (two awaits) and no loop that awaits can come of it: rules read those.
+            return FunctionAnalysis(fn, ctx.imports.framework, ctx.imports.asyncio_alias)
+        return analyse_function(fn, ctx)
+
+    return analysis
+
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def may_group_or_loop(fn: cst.FunctionDef) -> bool:
+    """Whether the function awaits twice, or awaits and loops (a `for` or a comprehension),
+    outside nested scopes: without, its analysis has no `AwaitGroup` (two awaiting
+    statements) and no `LoopAnalysis` (a loop that awaits), and most async functions are
+    skipped by this one cheap walk."""
+    awaits = 0
+    loops = False
+    for node in walk(fn.body, skip=_SCOPES):
+        if isinstance(node, cst.Await):
+            awaits += 1
+            if awaits >= 2:
+                return True
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            loops = True
+    return awaits == 1 and loops
 
 
 def analyse_module(

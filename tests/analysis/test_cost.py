@@ -76,3 +76,28 @@ def test_twice_the_statements_cost_at_most_twice_the_work():
     }
     assert not grown, grown  # functions called super-linearly often
     assert sum(long.values()) <= 2.2 * sum(short.values())
+
+
+def test_functions_that_cannot_hold_a_group_or_a_loop_are_not_analysed():
+    from libcst.metadata import MetadataWrapper
+
+    from parlint.analysis.provider import AsyncFunctionProvider, may_group_or_loop
+
+    module = cst.parse_module(
+        "async def one(api):\n    return await api.get()\n\n"
+        "async def two(api):\n    a = await api.get_a()\n    b = await api.get_b()\n\n"
+        "async def loop(api, ids):\n    for i in ids:\n        await api.get(i)\n\n"
+        "async def comp(api, ids):\n    return [await api.get(i) for i in ids]\n\n"
+        "async def nested(api):\n    await api.get()\n    async def inner():\n"
+        "        await api.get_b()\n        await api.get_c()\n"
+    )
+    wanted = {fn.name.value: may_group_or_loop(fn) for fn in module.body}
+    assert wanted == {"one": False, "two": True, "loop": True, "comp": True, "nested": False}
+    analyses = {
+        fn.name.value: value()
+        for fn, value in MetadataWrapper(module, unsafe_skip_copy=True)
+        .resolve(AsyncFunctionProvider).items()
+    }
+    assert analyses["one"].sites == [] and analyses["one"].blocks == []
+    assert len(analyses["loop"].loops) == 1 and len(analyses["comp"].loops) == 1
+    assert analyses["inner"].sites  # a nested function is judged on its own
