@@ -34,8 +34,13 @@ import functools
 import re
 import warnings
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
+
+# The rules whose needs this module models; any other rule (a plugin, a test double) may read
+# anything, and its file is parsed whole.
+MODELLED_RULES = frozenset({"PAR101", "PAR102", "PAR201", "PAR202", "PAR301", "PAR302"})
 
 # The calls analysis.fanout collects as fan-out sites (its `_INTERESTING_CALLS`; a test keeps the
 # two equal). Not imported: the engine imports this module, and the analysis only when it runs.
@@ -52,6 +57,12 @@ _PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _LINE_END = re.compile(r"(\r\n|\r|\n)$")
 _INDENT = re.compile(r"[ \t\f]*")
+# A line this long, or a statement over this many lines, may hold an expression nested deeper
+# than the analysis can follow or libcst can parse ("cannot analyse": from ~500 levels, two
+# characters a level at least; thousands of implicitly concatenated strings): such a function is
+# left whole, so that the file is reported as without reduction.
+_LONG_LINE = 500
+_LONG_STATEMENT = 100
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class _Def:
     body: int  # first line of the body; 0 when the body does not start a line of its own
     last: int
     text: str = ""
+    long: bool = False  # holds a statement over _LONG_STATEMENT lines (maybe nested too deeply)
 
 
 @dataclass
@@ -128,8 +140,11 @@ def _count(lines: list[int], first: int, last: int) -> int:
     return bisect_right(lines, last) - bisect_left(lines, first)
 
 
-def reduce_source(source: str) -> Reduced | None:
-    """The reduced source to parse for `check`, or None to parse the whole file."""
+def reduce_source(source: str, codes: Iterable[str] = MODELLED_RULES) -> Reduced | None:
+    """The reduced source to parse for `check` with the rules `codes`, or None to parse the
+    whole file."""
+    if not MODELLED_RULES.issuperset(codes):
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes: not this parse's business
@@ -153,6 +168,9 @@ def _reduce(source: str, tree: ast.Module) -> Reduced | None:
     for d in scan.defs:
         if d in keep or d.body == 0 or (d.parent is not None and d.parent not in keep):
             continue  # kept, not blankable, or inside a function blanked already
+        if d.long or max(map(len, lines[d.body - 1 : d.last])) > _LONG_LINE:
+            keep.add(d)  # maybe an expression nested too deeply to analyse or parse: as whole
+            continue
         kept_lines -= d.last - d.body + 1
         first = lines[d.body - 1]
         out[d.body - 1] = _INDENT.match(first).group() + "pass" + _ending(first)  # type: ignore[union-attr]
@@ -181,10 +199,17 @@ def _collect(body: list[ast.stmt], parent: _Def | None, owner: str | None, scan:
         elif isinstance(stmt, ast.ClassDef):
             _collect(stmt.body, parent, owner if parent is not None else stmt.name, scan)
         else:
+            compound = False
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):
                 inner = getattr(stmt, name, None)
                 if inner:
+                    compound = True
                     _collect(inner, parent, owner, scan)
+            if not compound and (stmt.end_lineno or stmt.lineno) - stmt.lineno > _LONG_STATEMENT:
+                enclosing = parent
+                while enclosing is not None and not enclosing.long:
+                    enclosing.long = True
+                    enclosing = enclosing.parent
 
 
 def _body_line(fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> int:

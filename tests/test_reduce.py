@@ -13,9 +13,10 @@ import libcst as cst
 import pytest
 from test_fixtures import fixture_config, fixture_paths
 
+from parlint import engine
 from parlint.analysis.fanout import _INTERESTING_CALLS, FAN_OUT_WORDS
 from parlint.config import build_config, validate
-from parlint.engine import analyse, read_source
+from parlint.engine import analyse, lint_source, read_source
 from parlint.reduce import FAN_OUT_NAMES, reduce_source
 from parlint.types import Finding
 
@@ -230,6 +231,22 @@ def test_line_endings_tabs_strings_and_one_line_bodies_keep_every_position() -> 
     assert whole == reduced and [f.code for f in whole.findings] == ["PAR102"]
 
 
+def test_a_function_too_deep_for_the_analysis_is_left_whole() -> None:
+    # Whole, the analysis of `ready` overflows ("cannot analyse: code nested too deeply"):
+    # reduced, it must too, although `ready` is no candidate.
+    deep = "async def ready(client):\n    return await client.get(" + " and ".join(["ok"] * 1000) + ")\n"
+    source = SERVICE + "\n\n" + deep
+    assert "ok and ok" in reduce(source).source
+    whole, reduced = both(source)
+    assert whole == reduced
+
+
+def test_a_statement_over_many_lines_is_left_whole() -> None:
+    strings = "".join(f"        'part {i}'\n" for i in range(300))
+    source = SERVICE + "\n\ndef text():\n    return (\n" + strings + "    )\n"
+    assert "'part 299'" in reduce(source).source
+
+
 def test_noqa_comments_are_read_from_the_whole_file() -> None:
     source = SERVICE.replace(
         "profile = await self.fetch_profile(user_id)",
@@ -242,6 +259,17 @@ def test_noqa_comments_are_read_from_the_whole_file() -> None:
 def test_the_fan_out_names_are_the_calls_the_analysis_collects() -> None:
     words = set(FAN_OUT_WORDS.pattern.split("(", 1)[1].split(")", 1)[0].split("|"))
     assert set(FAN_OUT_NAMES) == words == _INTERESTING_CALLS
+
+
+def test_check_parses_reduced_sources() -> None:
+    assert engine.REDUCE_SOURCES
+    assert lint_source(SERVICE, "s.py", ALL) == both(SERVICE, "s.py")[0]
+
+
+def test_a_rule_reduction_does_not_model_gets_the_whole_file() -> None:
+    # A plugin or a test double may read anything (tests/test_cli_check.py's crashing rule).
+    assert reduce_source(SERVICE, ["PAR101", "PAR990"]) is None
+    assert reduce_source(SERVICE, ["PAR101"]) is not None
 
 
 def test_the_fixer_gets_the_whole_module() -> None:
