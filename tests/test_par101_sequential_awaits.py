@@ -257,3 +257,41 @@ def test_a_helper_that_answers_from_a_cache_does_not_count_towards_a_group():
     text = explain_source(textwrap.dedent(code), "render.py", 9)
     assert "`get_site_settings` answers from a cache before any await" in text
     assert len(findings(code.replace("@alru_cache\n    ", ""))) == 1
+
+
+def test_a_query_named_by_one_noun_groups_only_through_a_concurrency_safe_service_client():
+    code = """
+    from hub import Observatory, Bulb, async_get_clientsession
+
+    async def forecast(hub):
+        api = Observatory(async_get_clientsession(hub))
+        current = await api.weather("current")
+        outlook = await api.weather("outlook")
+        return current, outlook
+
+    async def bulb(hub, host):
+        # Through a client built for one host: a device that answers one request at a time.
+        bulb = Bulb(host, async_get_clientsession(hub))
+        return {"scenes": await bulb.scenes(), "effects": await bulb.effects()}
+
+    async def unknown(api):
+        zones = await api.zones()
+        schedule = await api.schedule()
+        return zones, schedule
+
+    async def pairing(hub, a, b):
+        api = Observatory(async_get_clientsession(hub))
+        left = await api.pair_sensor(a)
+        right = await api.pair_sensor(b)
+        return left, right
+
+    async def dropped(hub):
+        api = Observatory(async_get_clientsession(hub))
+        await api.weather("current")
+        await api.weather("outlook")
+        return api.latest
+    """
+    (finding,) = findings(code)
+    assert finding.line == 6
+    # A name that says nothing of its effect never gets a safe fix.
+    assert finding.fix is None or finding.fix.safety is not Safety.SAFE

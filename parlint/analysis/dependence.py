@@ -460,6 +460,25 @@ class _FunctionAnalyser:
         rtype = self.ctx.receiver_type(obj, self.types, self.self_name, self.class_name)
         return self.evidence.service_client(obj, rtype)
 
+    def _service_query(self, site: AwaitSite, targets: Sequence[str]) -> bool:
+        """A call named by one noun (`hko.weather("fnd")`, `api.devices()`) made through a
+        service client the module shows is concurrency-safe, for its result: a query of that
+        service's resource. A longer name of unclear kind (`pair_sensor`, `request_call`)
+        may hide a verb; a method of `self` or of a same-module object carries its summary."""
+        if site.kind is not CallKind.UNKNOWN or not targets or site.call is None:
+            return False
+        if len(name_words(method_name(site.call) or "")) != 1:
+            return False
+        obj = object_of(site.receiver, self.self_name)
+        if obj is None or site.barrier is not None or site.effect_writes:
+            return False
+        if self.ctx.summary_for_call(site.call, self.self_name, self.class_name)[0] is not None:
+            return False
+        if not self._concurrency_safe(obj):
+            return False
+        site.stateful_receiver = None  # a query leaves its client as it was
+        return True
+
     def _sync_primitive(self, receiver: str, rtype: str | None) -> bool:
         name = (receiver_name(receiver) or "").lower()
         words = name.split("_")
@@ -607,7 +626,7 @@ class _FunctionAnalyser:
             if arbitrary:
                 site.barrier = arbitrary[0]
                 return None, arbitrary[0]
-            if site.kind is not CallKind.READ_ONLY:
+            if site.kind is not CallKind.READ_ONLY and not self._service_query(site, targets):
                 # Only GET-like calls move: a call whose name says neither "read" nor "write"
                 # (`pair_sensor`, `request_call`) hides its effects as often as not.
                 site.barrier = Reason("unclear", site.label, line)

@@ -83,7 +83,10 @@ class SequentialAwaits(Rule):
     loads: its calls keep their order. A lookup of process-wide state that takes only the
     application object (`await get_info(app)`), or a same-module helper that answers from a
     cache before any await (a caching decorator, `if key in self._cache: return ...`), is
-    cached: it does not count towards a group.
+    cached: it does not count towards a group. Through such a concurrency-safe service client,
+    a method named by one noun whose result is used (`await hko.weather("fnd")`,
+    `await api.devices()`) is a query of that service's resource and may be grouped too; a
+    longer name of unclear kind (`pair_sensor`) may hide a verb and keeps its place.
 
     ## Why is this bad?
     Each await waits for the previous one to finish although it could have started at once:
@@ -111,7 +114,9 @@ class SequentialAwaits(Rule):
     Only read-only (GET-like) calls are grouped, so the fix is safe: reading independent data
     concurrently cannot change the result, and a failure still propagates from the gather.
     The fix is unsafe in a module that imports no async framework: such code may run under
-    trio through an abstraction layer, where `asyncio.gather` fails. trio/anyio groups that assign results get a display-only suggestion. No fix when
+    trio through an abstraction layer, where `asyncio.gather` fails. A group with a query
+    named by a noun (not GET-like by name) gets an unsafe fix. trio/anyio groups that assign
+    results get a display-only suggestion. No fix when
     statements feeding the group would have to move first.
 
     ## Options
@@ -128,7 +133,8 @@ class SequentialAwaits(Rule):
     its name or type to `extend-concurrent-safe-receivers` (`"*_api"`, `"MyCloudClient"`).
     Conversely a device library whose class is named `...Client` or `...API` is taken for an
     API client; mark such a line with `# noqa: PAR101` or add the receiver to
-    `extend-serial-receivers`. Calls of unclear effect are never grouped (missed findings).
+    `extend-serial-receivers`. Calls of unclear effect are not grouped, except one-noun
+    queries through a concurrency-safe service client (missed findings).
     Lookups that take only the application object (`await get_info(app)`) are skipped as
     process-wide, cached state.
     """
