@@ -295,3 +295,8 @@ def test_a_query_named_by_one_noun_groups_only_through_a_concurrency_safe_servic
     assert finding.line == 6
     # A name that says nothing of its effect never gets a safe fix.
     assert finding.fix is None or finding.fix.safety is not Safety.SAFE
+    text = explain_source(textwrap.dedent(code), "forecast.py", 6)
+    assert "line 6: `api.weather` [unknown] stage 1 (a query through the concurrency-safe " \
+        "service client `api`)" in text
+    text = explain_source(textwrap.dedent(code), "forecast.py", 21)
+    assert "`api.pair_sensor` is not read-only by name" in text

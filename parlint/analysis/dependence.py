@@ -161,6 +161,8 @@ class AwaitSite:
     # Why it counts towards no group: a cached lookup (application state, a helper that
     # answers from a cache before any await). None for an ordinary await.
     lookup: Reason | None = None
+    # Why a call of unclear kind may move anyway (a one-noun query of a service client).
+    query: str | None = None
     effect_reads: frozenset[str] = frozenset()  # from a same-module summary
     effect_writes: frozenset[str] = frozenset()
 
@@ -477,6 +479,7 @@ class _FunctionAnalyser:
         if not self._concurrency_safe(obj):
             return False
         site.stateful_receiver = None  # a query leaves its client as it was
+        site.query = f"a query through the concurrency-safe service client `{obj}`"
         return True
 
     def _sync_primitive(self, receiver: str, rtype: str | None) -> bool:

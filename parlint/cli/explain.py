@@ -59,7 +59,8 @@ def _render(analysis: FunctionAnalysis, path: str, line: int, positions, span) -
         if id(site.node) in where:
             _block, node = where[id(site.node)]
             stage = f"stage {node.level}" if node.site is not None else "keeps its place"
-        why = f" ({site.barrier.describe()})" if site.barrier is not None else ""
+        why = f" ({site.barrier.describe()})" if site.barrier is not None else (
+            f" ({site.query})" if site.query else "")
         out.append(f"  line {at}: `{site.label}` [{site.kind.value}] {stage}{why}")
     if not sites:
         out.append("  (none)")
