@@ -13,10 +13,13 @@ Modules (each fact unit-tested under tests/analysis/):
   `ordered-calls` and their `extend-` forms).
 - `summaries`: module facts (`ModuleContext`): receiver types from annotations and
   constructors, and per-function `Summary` (self attributes and globals read/written, serial
-  resources, effects) to a fixpoint over same-module calls.
+  resources, effects) to a fixpoint over same-module calls, each computed when first asked for.
 - `dependence`: `analyse_function(fn, ctx) -> FunctionAnalysis` with `AwaitSite`s,
   `BlockAnalysis` (statements with stages and barriers), `AwaitGroup`s (PAR101) and
   `LoopAnalysis` (PAR102); every "no" is a `Reason`; `pair_reason` explains a pair.
 - `provider`: `AsyncFunctionProvider`, the lazy libcst metadata provider rules depend on
   (`FunctionDef` -> `FunctionAnalysis`), `analyse_module` outside a wrapper, `is_test_path`.
+- `walk`: `children(node)`, the syntactic children of a node by a plain field walk (libcst's
+  `node.children` rebuilds every node it passes); every walker of the analysis uses it.
+  `tests/analysis/test_cost.py` counts the analysis's work: linear in a function's length.
 """
