@@ -300,3 +300,52 @@ def test_a_query_named_by_one_noun_groups_only_through_a_concurrency_safe_servic
         "service client `api`)" in text
     text = explain_source(textwrap.dedent(code), "forecast.py", 21)
     assert "`api.pair_sensor` is not read-only by name" in text
+
+
+def test_a_read_that_checks_the_argument_of_the_next_under_a_specific_handler_keeps_its_order():
+    code = """
+    async def workers_of(client: PoolClient, name):
+        try:
+            async with asyncio.timeout(10):
+                pool = await client.read_pool(name)
+                workers = await client.read_workers(name, online=True)
+        except NotFound as exc:
+            raise ValueError(f"no pool {name!r}") from exc
+        return pool, workers
+    """
+    assert findings(code) == []
+    text = explain_source(textwrap.dedent(code), "pools.py", 5)
+    assert (
+        "line 5 `client.read_pool` / line 6 `client.read_workers`: the later one waits for "
+        "line 5 (an earlier await checks `name` and may raise `NotFound`, handled at line 7"
+        in text
+    )
+
+
+def test_a_specific_handler_does_not_order_reads_of_different_subjects():
+    code = """
+    async def route(client: PoolClient, origin, destination):
+        try:
+            start = await client.read_station(origin)
+            end = await client.read_station(destination)
+        except (NotFound, AmbiguousStation):
+            return None
+        return start, end
+    """
+    assert len(findings(code)) == 1
+
+
+def test_handlers_that_promise_nothing_about_which_call_fails_leave_the_group():
+    for handler in ("except Exception:\n            return None",
+                    "except:\n            return None",
+                    "except NotFound:\n            log.warning('missing')\n            raise",
+                    "except asyncio.TimeoutError:\n            return None"):
+        code = f"""
+    async def workers_of(client: PoolClient, name):
+        try:
+            pool = await client.read_pool(name)
+            workers = await client.read_workers(name)
+        {handler}
+        return pool, workers
+    """
+        assert len(findings(code)) == 1, handler

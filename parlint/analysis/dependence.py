@@ -76,6 +76,12 @@ DOCSTRING_INTENT = re.compile(
     r"(not|never|cannot|can't) (be )?(run |done |sent )?(concurrently|in parallel)",
     re.IGNORECASE,
 )
+# Exception classes that say nothing about which call failed: any failure, a deadline, a
+# cancelled task.
+GENERIC_ERRORS = frozenset(
+    "Exception BaseException TimeoutError CancelledError Cancelled".split()
+)
+TRANSPORT = re.compile(r"session|client|conn|transport|http", re.IGNORECASE)
 SESSION_CALL = re.compile(r"log_?in|sign_?in|auth|connect|open|start_session|handshake",
                           re.IGNORECASE)
 _EMPTY_MODULE = cst.Module(body=[])
@@ -127,6 +133,8 @@ class Reason:
             "shared-state": f"writes shared `{self.detail}` in every iteration",
             "stage": f"the later one waits for line {self.detail}",
             "section": f"inside the critical section of {self.detail}{at}",
+            "guarded": f"an earlier await checks {self.detail}, handled{at}; grouped, the "
+            "later one would run anyway and the error the handler sees would depend on timing",
             "intent": f"a comment says the order is intended (\"{self.detail}\")",
             "context-lookups": f"lookups of process-wide state (`{self.detail}`), usually cached",
             "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
@@ -234,6 +242,10 @@ class BlockAnalysis:
     groups: list[AwaitGroup] = field(default_factory=list)
     # Set inside a lock or transaction: the block's awaits keep their order.
     section: Reason | None = None
+    # Set inside the body of a `try` whose handler translates or recovers from a specific
+    # error (`_guarded_try`): an await keeps its place after an earlier one that shares an
+    # argument with it.
+    guard: Reason | None = None
 
 
 @dataclass
@@ -498,9 +510,9 @@ class _FunctionAnalyser:
 
     def block(
         self, owner: cst.CSTNode, statements: Sequence[cst.CSTNode],
-        section: Reason | None = None,
+        section: Reason | None = None, guard: Reason | None = None,
     ) -> None:
-        analysis = BlockAnalysis(owner, tuple(statements), section=section)
+        analysis = BlockAnalysis(owner, tuple(statements), section=section, guard=guard)
         self.result.blocks.append(analysis)
         segment = 0
         for index, stmt in enumerate(statements):
@@ -526,8 +538,11 @@ class _FunctionAnalyser:
             for comp in _comprehensions_with_awaits(stmt) if facts.awaits else ():
                 self.comprehension(comp, stmt)
             section = self._critical_section(stmt) if isinstance(stmt, cst.With) else None
+            guard = self._guarded_try(stmt) if isinstance(stmt, cst.Try) else None
             for suite in compound_suites(stmt):
-                self.block(stmt, _statements(suite), section or analysis.section)
+                inner = guard if guard is not None and suite is stmt.body else None
+                self.block(stmt, _statements(suite), section or analysis.section,
+                           inner or analysis.guard)
         self.stages(analysis)
 
     def _context_lookups(self, members: Sequence[StatementNode]) -> Reason | None:
@@ -608,6 +623,30 @@ class _FunctionAnalyser:
             rtype = self.ctx.receiver_type(path, self.types, self.self_name, self.class_name)
             if self._sync_primitive(path, rtype):
                 return Reason("section", f"lock `{path}`", self.line(stmt))
+        return None
+
+    def _guarded_try(self, stmt: cst.Try) -> Reason | None:
+        """A `try` whose handler catches a specific error class and translates or recovers
+        from it: an await of its body may be the check for that error on its argument
+        (`read_pool(name)` raising `NotFound` before `read_workers(name)` runs), so a later
+        await that takes the same argument keeps its place after it (`_levels`). Grouped, the
+        later one would run anyway and the error the handler sees would depend on timing.
+        (Awaits on different subjects, `get_station(origin)` and `get_station(destination)`,
+        check different things: whichever fails, the handler's answer is the same.) A bare `except:`, `except Exception`/`BaseException` (any failure) and a
+        handler that ends in a bare `raise` (the error passes on unchanged) promise nothing
+        about which call fails first; nor do timeouts and cancellation, which come from the
+        deadline or the task, not from a call's answer."""
+        for handler in stmt.handlers:
+            names = _handled_names(handler.type)
+            if not names or any(n.rsplit(".", 1)[-1] in GENERIC_ERRORS for n in names):
+                continue
+            body = _statements(handler.body)
+            last = body[-1] if body else None
+            if isinstance(last, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.Raise) and small.exc is None for small in last.body
+            ):
+                continue
+            return Reason("guarded", " or ".join(f"`{n}`" for n in names), self.line(handler))
         return None
 
     def classify(
@@ -713,17 +752,18 @@ class _FunctionAnalyser:
             if node.barrier is None:
                 segments.setdefault(node.segment, []).append(node)
         for nodes in segments.values():
-            self._levels(nodes)
+            self._levels(nodes, block.guard)
             if block.section is None:
                 self._group(block, nodes)
 
-    def _levels(self, nodes: list[StatementNode]) -> None:
+    def _levels(self, nodes: list[StatementNode], guard: Reason | None = None) -> None:
         # root -> path -> (level, index) of the latest writer / max reader / resource user.
         writers: dict[str, dict[str, tuple[int, int]]] = {}
         readers: dict[str, dict[str, tuple[int, int]]] = {}
         resources: dict[str, dict[str, tuple[int, int]]] = {}
         receivers: dict[str, dict[str, tuple[int, int, bool]]] = {}
         objects: dict[str, tuple[int, int]] = {}  # object -> (level, index) of its last user
+        checked: dict[str, tuple[int, int]] = {}  # argument -> (level, index), under a guard
 
         for node in nodes:
             best = (0, None, None)  # level, index, reason
@@ -759,6 +799,14 @@ class _FunctionAnalyser:
                         best[1] is None or value[0] > best[0]
                     ):
                         best = (value[0], value[1], Reason("same-object", obj))
+            subjects = self._subjects(site) if guard is not None and site is not None else ()
+            for arg in subjects:
+                value = checked.get(arg)
+                if value is not None and value[0] >= best[0] and (
+                    best[1] is None or value[0] > best[0]
+                ):
+                    best = (value[0], value[1], Reason(
+                        "guarded", f"`{arg}` and may raise {guard.detail}", guard.line))
             level = best[0] + (1 if site is not None else 0)
             node.level = level
             node.depends_on = best[1]
@@ -786,6 +834,26 @@ class _FunctionAnalyser:
                 for obj in site.objects:
                     if obj not in objects or objects[obj][0] <= level:
                         objects[obj] = (level, node.index)
+            for arg in subjects:
+                if arg not in checked or checked[arg][0] <= level:
+                    checked[arg] = (level, node.index)
+
+    def _subjects(self, site: AwaitSite) -> tuple[str, ...]:
+        """The variables an awaited call is about: its arguments that are names or attribute
+        paths, leaving out the application object and transports (a session or client passed
+        to every call is what they go through, not what they check)."""
+        if site.call is None:
+            return ()
+        found = []
+        for arg in site.call.args:
+            path = access_path(arg.value)
+            if path is None or arg.star or "[]" in path:
+                continue  # (`d[a]` and `d[b]` share a path but not a subject)
+            root, last = path_root(path), path.rsplit(".", 1)[-1]
+            if root == self.self_name or root in CONTEXT_NAMES or TRANSPORT.search(last):
+                continue
+            found.append(path)
+        return tuple(found)
 
     def _group(self, block: BlockAnalysis, nodes: list[StatementNode]) -> None:
         # A lookup of process-wide state (`await get_info(hass)`) is usually cached: there is
@@ -1302,6 +1370,16 @@ def _awaits_anything(body: cst.CSTNode) -> bool:
         stack.extend(children(node))
     return False
 
+
+
+def _handled_names(expr: cst.BaseExpression | None) -> list[str]:
+    """The dotted names of the classes an `except` clause catches ([] for a bare `except:` or
+    an expression that is not a name or a tuple of names)."""
+    if expr is None:
+        return []
+    items = [e.value for e in expr.elements] if isinstance(expr, cst.Tuple) else [expr]
+    names = [dotted_name(e) for e in items]
+    return [n for n in names if n] if all(names) else []
 
 
 def _comments(stmt: cst.CSTNode) -> list[str]:

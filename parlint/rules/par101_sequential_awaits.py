@@ -88,6 +88,14 @@ class SequentialAwaits(Rule):
     `await api.devices()`) is a query of that service's resource and may be grouped too; a
     longer name of unclear kind (`pair_sensor`) may hide a verb and keeps its place.
 
+    In the body of a `try` whose handler catches a specific error class and translates or
+    recovers from it (not a bare `except:`, `except Exception`, a timeout or cancellation, nor
+    a handler that ends in a bare `raise`), an await that takes the same argument as an
+    earlier one keeps its place after it: the earlier call is the check for that error
+    (`read_pool(name)` raising `NotFound` before `read_workers(name)` runs). Grouped, the later
+    call would run anyway and the error the handler sees would depend on timing. Reads of
+    different subjects (`read_station(origin)`, `read_station(destination)`) are still grouped.
+
     ## Why is this bad?
     Each await waits for the previous one to finish although it could have started at once:
     the latencies add up where the longest one would do.

@@ -351,3 +351,22 @@ def test_a_receiver_logged_in_through_is_a_session():
                 await api.logout()
         """
     ) == []
+
+
+def test_under_a_specific_handler_only_a_shared_plain_argument_orders_two_reads():
+    code = """
+        async def f(api: StationApi, entry, http_client, name):
+            try:
+                a = await api.read_station(entry.data[FROM])
+                b = await api.read_station(entry.data[TO])
+                c = await api.read_pool(http_client, name)
+                d = await api.read_workers(http_client, name)
+            except NotFound:
+                return None
+            return a, b, c, d
+        """
+    assert group_lines(code) == [[4, 5, 6]]
+    analysis, _ = analyse(code)
+    sites = analysis.sites
+    reason = pair_reason(analysis, sites[2].node, sites[3].node)
+    assert reason.kind == "stage" and "checks `name` and may raise `NotFound`" in reason.detail
