@@ -246,19 +246,25 @@ def test_par000_can_be_ignored(tmp_path: Path) -> None:
     assert result.findings == ()
 
 
-def test_pool_and_in_process_give_the_same_results(
-    tmp_path: Path, fake_rules: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The max_workers of every process pool the runner starts."""
     import parlint.runner as runner
 
-    pools = []
+    started: list = []
 
     class RecordingPool(runner.ProcessPoolExecutor):
         def __init__(self, *args: object, **kwargs: object) -> None:
-            pools.append(kwargs.get("max_workers"))
+            started.append(kwargs.get("max_workers"))
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(runner, "ProcessPoolExecutor", RecordingPool)
+    return started
+
+
+def test_pool_and_in_process_give_the_same_results(
+    tmp_path: Path, fake_rules: None, pools: list
+) -> None:
     files = []
     for i in range(POOL_THRESHOLD + 4):
         path = tmp_path / f"m{i:02}.py"
@@ -274,6 +280,28 @@ def test_pool_and_in_process_give_the_same_results(
     assert pooled == in_process
     assert [r.path for r in pooled] == files
     assert {f.code for r in pooled for f in r.findings} == {"PAR000", "PAR990"}
+
+
+def test_a_few_large_files_go_to_the_pool_a_few_small_ones_stay_in_process(
+    tmp_path: Path, fake_rules: None, pools: list
+) -> None:
+    import parlint.runner as runner
+
+    settings = LintSettings(build_config({"select": ("ALL",)}))
+    small, large = [], []
+    filler = "# " + "x" * 78 + "\n"
+    for i in range(3):
+        body = f"async def f{i}():\n    await fetch_{i}()\n"
+        (tmp_path / f"s{i}.py").write_text(body)
+        small.append(str(tmp_path / f"s{i}.py"))
+        (tmp_path / f"l{i}.py").write_text(body + filler * (runner.POOL_MIN_BYTES // 80 // 2))
+        large.append(str(tmp_path / f"l{i}.py"))
+    in_process = lint_files(small, settings, jobs=2)
+    assert pools == []
+    pooled = lint_files(large, settings, jobs=2)
+    assert pools == [2]
+    assert pooled == lint_files(large, settings, jobs=1)
+    assert [f.code for r in in_process + pooled for f in r.findings].count("PAR990") == 6
 
 
 class RecordingCache:
