@@ -39,6 +39,7 @@ from parlint.analysis.facts import (
 from parlint.analysis.iterations import (
     ITERATION_TEMPLATES,
     cached_callee_reasons,
+    called_function,
     iteration_reasons,
 )
 from parlint.analysis.names import (
@@ -62,7 +63,7 @@ from parlint.analysis.summaries import (
     compound_suites,
     local_types,
 )
-from parlint.analysis.walk import children
+from parlint.analysis.walk import children, suite_statements
 
 # A comment or docstring that says the order or the one-at-a-time pace is intended.
 INTENT = re.compile(
@@ -505,7 +506,7 @@ class _FunctionAnalyser:
     # --- blocks ------------------------------------------------------------------------
 
     def run(self) -> FunctionAnalysis:
-        self.block(self.fn, _statements(self.fn.body))
+        self.block(self.fn, suite_statements(self.fn.body))
         return self.result
 
     def block(
@@ -541,7 +542,7 @@ class _FunctionAnalyser:
             guard = self._guarded_try(stmt) if isinstance(stmt, cst.Try) else None
             for suite in compound_suites(stmt):
                 inner = guard if guard is not None and suite is stmt.body else None
-                self.block(stmt, _statements(suite), section or analysis.section,
+                self.block(stmt, suite_statements(suite), section or analysis.section,
                            inner or analysis.guard)
         self.stages(analysis)
 
@@ -640,7 +641,7 @@ class _FunctionAnalyser:
             names = _handled_names(handler.type)
             if not names or any(n.rsplit(".", 1)[-1] in GENERIC_ERRORS for n in names):
                 continue
-            body = _statements(handler.body)
+            body = suite_statements(handler.body)
             last = body[-1] if body else None
             if isinstance(last, cst.SimpleStatementLine) and any(
                 isinstance(small, cst.Raise) and small.exc is None for small in last.body
@@ -907,7 +908,7 @@ class _FunctionAnalyser:
     # --- loops -------------------------------------------------------------------------
 
     def loop(self, loop: cst.For) -> None:
-        body = _statements(loop.body)
+        body = suite_statements(loop.body)
         facts = suite_facts(loop.body)
         self._sync_call_effects(facts)
         target = Facts()
@@ -1117,24 +1118,10 @@ class _FunctionAnalyser:
 
     def _no_io(self, site: AwaitSite) -> bool:
         """A same-module coroutine that awaits nothing: no I/O to overlap."""
-        call = site.call
-        if call is None:
+        info = called_function(self, site.call) if site.call is not None else None
+        if info is None:
             return False
-        func = call.func
-        key = None
-        if isinstance(func, cst.Name):
-            info = self.ctx.functions.get(func.value)
-            key = info.key if info else None
-        elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-              and self.self_name and func.value.value == self.self_name):
-            key = f"{self.class_name}.{func.attr.value}"
-        if key is None:
-            return False
-        for info in self.ctx.by_node.values():
-            if info.key == key:
-                node = info.node
-                return node.asynchronous is not None and not _awaits_anything(node.body)
-        return False
+        return info.node.asynchronous is not None and not _awaits_anything(info.node.body)
 
     def _callable_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
         """An awaited parameter, local or nested function (`await predicate(x)`, `await v()`)
@@ -1230,7 +1217,7 @@ class _FunctionAnalyser:
                              if path_root(r) not in local)
 
         def suite(body: cst.BaseSuite | None, local: set[str]) -> None:
-            for inner in _statements(body) if body is not None else ():
+            for inner in suite_statements(body) if body is not None else ():
                 one(inner, local)
 
         def one(node: cst.CSTNode, local: set[str]) -> None:
@@ -1435,18 +1422,9 @@ def _keyword(stmt: cst.CSTNode) -> str:
     return type(stmt).__name__
 
 
-def _statements(suite: cst.BaseSuite | None) -> tuple[cst.CSTNode, ...]:
-    if isinstance(suite, cst.IndentedBlock):
-        return tuple(suite.body)
-    if isinstance(suite, cst.SimpleStatementSuite):
-        # One-line suites hold small statements; group them as one pseudo-line.
-        return (cst.SimpleStatementLine(body=suite.body),) if suite.body else ()
-    return ()
-
-
 def _walk_statements(suite: cst.BaseSuite) -> Iterator[cst.CSTNode]:
     """Simple statement lines of a function body, not of nested defs or classes."""
-    for stmt in _statements(suite):
+    for stmt in suite_statements(suite):
         if isinstance(stmt, cst.SimpleStatementLine):
             yield stmt
         elif not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
@@ -1530,7 +1508,7 @@ def _comprehensions_with_awaits(stmt: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def _nested_loop_awaits(suite: cst.BaseSuite) -> bool:
-    for stmt in _statements(suite):
+    for stmt in suite_statements(suite):
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
         if isinstance(stmt, (cst.For, cst.While)) and suite_facts(stmt.body).awaits:

@@ -34,10 +34,11 @@ import libcst as cst
 from parlint.analysis.effects import name_words
 from parlint.analysis.facts import expression_facts
 from parlint.analysis.names import access_path, dotted_name, path_root
-from parlint.analysis.walk import children
+from parlint.analysis.walk import children, suite_statements
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from parlint.analysis.dependence import AwaitSite, Reason, _FunctionAnalyser
+    from parlint.analysis.summaries import FunctionInfo
 
 RATE_LIMIT = re.compile(
     r"too_?many_?requests|rate_?limit|flood_?wait|throttl|slow_?down", re.IGNORECASE
@@ -117,9 +118,8 @@ def shared_object_reasons(
     return reasons
 
 
-def callee(an: _FunctionAnalyser, call: cst.Call) -> tuple[cst.FunctionDef, list[str]] | None:
-    """The same-module function (or method of this class) a call runs, and the names its
-    parameters bind in order (without the method's `self`)."""
+def called_function(an: _FunctionAnalyser, call: cst.Call) -> FunctionInfo | None:
+    """The same-module function, or method of the analysed function's class, that `call` runs."""
     func = call.func
     key = None
     if isinstance(func, cst.Name):
@@ -132,12 +132,20 @@ def callee(an: _FunctionAnalyser, call: cst.Call) -> tuple[cst.FunctionDef, list
         return None
     for info in an.ctx.by_node.values():
         if info.key == key:
-            params = [p.name.value for p in (*info.node.params.posonly_params,
-                                             *info.node.params.params)]
-            if info.self_name and params and params[0] == info.self_name:
-                params = params[1:]
-            return info.node, params
+            return info
     return None
+
+
+def callee(an: _FunctionAnalyser, call: cst.Call) -> tuple[cst.FunctionDef, list[str]] | None:
+    """The same-module function (or method of this class) a call runs, and the names its
+    parameters bind in order (without the method's `self`)."""
+    info = called_function(an, call)
+    if info is None:
+        return None
+    params = [p.name.value for p in (*info.node.params.posonly_params, *info.node.params.params)]
+    if info.self_name and params and params[0] == info.self_name:
+        params = params[1:]
+    return info.node, params
 
 
 def passed_object_reasons(
@@ -239,7 +247,7 @@ def cached_callee_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> 
 def _returns_from_cache_first(fn: cst.FunctionDef) -> bool:
     """An `if` before the function's first await whose test reads a cache and whose body
     returns."""
-    for stmt in _body(fn.body):
+    for stmt in suite_statements(fn.body):
         if isinstance(stmt, cst.If):
             reads = expression_facts(stmt.test).reads
             words = {w for r in reads for part in r.replace("[]", "").split(".")
@@ -471,26 +479,18 @@ def _guards(
     for stmt in statements:
         if isinstance(stmt, cst.If):
             yield stmt.test, tests
-            yield from _guards(_body(stmt.body), tests + (stmt.test,))
+            yield from _guards(suite_statements(stmt.body), tests + (stmt.test,))
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
                 yield from _guards((orelse,), ())
             elif orelse is not None:
-                yield from _guards(_body(orelse.body), ())
+                yield from _guards(suite_statements(orelse.body), ())
         elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
         elif isinstance(stmt, cst.SimpleStatementLine):
             yield stmt, tests
         else:
             yield stmt, ()  # loops, try, with: their awaits are not under a test we read
-
-
-def _body(suite: cst.BaseSuite) -> tuple[cst.CSTNode, ...]:
-    if isinstance(suite, cst.IndentedBlock):
-        return tuple(suite.body)
-    if isinstance(suite, cst.SimpleStatementSuite):
-        return (cst.SimpleStatementLine(body=suite.body),)
-    return ()
 
 
 def _constant(expr: cst.BaseExpression) -> bool:
@@ -529,7 +529,7 @@ def one_match_reason(
         return None
     wanted: str | None = None
     pending = {id(site.node) for site in sites}
-    for stmt, tests in _guards(_body(loop.body), ()):
+    for stmt, tests in _guards(suite_statements(loop.body), ()):
         inside = {id(n) for n in _walk(stmt)} & pending
         if not inside:
             continue

@@ -30,8 +30,8 @@ import libcst as cst
 from parlint.analysis.effects import name_words
 from parlint.analysis.facts import Facts
 from parlint.analysis.names import access_path, dotted_name
-from parlint.analysis.summaries import ModuleContext, local_types
-from parlint.analysis.walk import children
+from parlint.analysis.summaries import ModuleContext, compound_suites, local_types
+from parlint.analysis.walk import children, suite_statements
 
 # Words of an argument (keyword or the names in its expression) that name one endpoint.
 ENDPOINT_WORDS = frozenset("host hostname ip ipaddr address addr port url uri".split())
@@ -164,31 +164,12 @@ class ObjectEvidence:
         return seen_service
 
 
-def _statements(suite: cst.BaseSuite | None) -> tuple[cst.CSTNode, ...]:
-    if isinstance(suite, cst.IndentedBlock):
-        return tuple(suite.body)
-    if isinstance(suite, cst.SimpleStatementSuite):
-        return (cst.SimpleStatementLine(body=suite.body),)
-    return ()
-
-
-def _inner_suites(stmt: cst.CSTNode) -> Iterator[cst.BaseSuite]:
-    for child in children(stmt):
-        if isinstance(child, cst.BaseSuite):
-            yield child
-        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
-                                cst.MatchCase)):
-            yield from _inner_suites(child)
-        elif isinstance(child, cst.If):  # elif
-            yield from _inner_suites(child)
-
-
 def simple_assignments(
     suite: cst.BaseSuite | None,
 ) -> Iterator[tuple[str, cst.BaseExpression]]:
     """`(target path, value)` of the single-target assignments and `with ... as` bindings in a
     suite, nested blocks included, nested functions and classes not."""
-    for stmt in _statements(suite):
+    for stmt in suite_statements(suite):
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Assign) and len(small.targets) == 1:
@@ -208,7 +189,7 @@ def simple_assignments(
                     target = access_path(item.asname.name)
                     if target:
                         yield target, item.item
-        for inner in _inner_suites(stmt):
+        for inner in compound_suites(stmt):
             yield from simple_assignments(inner)
 
 

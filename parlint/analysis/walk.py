@@ -127,3 +127,12 @@ def walk(node: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterator[cst.CSTNode
         if current is not node and skip and isinstance(current, skip):
             continue
         stack.extend(reversed(children(current)))
+
+
+def suite_statements(suite: cst.BaseSuite | None) -> tuple[cst.CSTNode, ...]:
+    """The statements of a suite; a one-line suite (`if x: y = 1`) is one pseudo-line."""
+    if isinstance(suite, cst.IndentedBlock):
+        return tuple(suite.body)
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return (cst.SimpleStatementLine(body=suite.body),) if suite.body else ()
+    return ()
