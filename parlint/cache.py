@@ -12,10 +12,16 @@ temporary file and renamed into place: concurrent runs (and the pool's workers) 
 half-written entry, and the last writer wins with an equal value. A corrupt, truncated or foreign
 entry is a miss and is rewritten; a cache that cannot be written (read-only disk) turns itself
 off. Nothing here ever raises into a run.
+
+A result that used facts of other files of the project (`FileResult.dependencies`: path,
+content hash and stat of each) is served only while they are unchanged: the stat index checks
+their stats, the content-addressed entries their stats and then their content hashes; a file
+that changed, vanished or appeared since makes the entry a miss.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -25,7 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from parlint import __version__
-from parlint.types import FileResult
+from parlint.types import Dependency, FileResult
 
 CACHE_DIR_NAME = ".parlint_cache"
 ENV_VAR = "PARLINT_CACHE_DIR"
@@ -129,7 +135,7 @@ class Cache:
             or stored[2].path != path
         ):
             return None
-        return stored[2]
+        return current_dependencies(stored[2], by_content=True)
 
     def put(self, path: str, content_hash: str, result: FileResult) -> None:
         """Store a result (atomically). Results with internal errors are not cached."""
@@ -217,6 +223,8 @@ class StatIndex:
             return None
         if racy or recorded != stat or not isinstance(result, FileResult) or result.path != path:
             return None
+        if current_dependencies(result, by_content=False) is None:
+            return None  # another file it used changed: the content-addressed entry decides
         if build_fixes and any(f.fix is not None and f.fix.deferred for f in result.findings):
             return None  # the run shows edits that were not built
         return result
@@ -239,6 +247,33 @@ class StatIndex:
         except Exception:  # noqa: BLE001 - unwritable or unpicklable: run on without it
             self.cache.enabled = False
         self.changed = False
+
+
+def current_dependencies(result: FileResult, *, by_content: bool) -> FileResult | None:
+    """`result` when every file it used facts of (`FileResult.dependencies`) is as it was, else
+    None. A file whose stat is the recorded one, not taken too recently, is as it was; with
+    `by_content`, so is a file whose content hash is the recorded one (the result then comes
+    back with the new stats, so that the stat index trusts them next time)."""
+    if not result.dependencies:
+        return result
+    from parlint.analysis.project import file_digest, is_racy, stat_of
+
+    current = []
+    for dependency in result.dependencies:
+        stat = stat_of(dependency.path)
+        if dependency.digest is None or stat is None:
+            if dependency.digest is not None or stat is not None:
+                return None  # it appeared or vanished
+            current.append(dependency)
+        elif stat == dependency.stat and not dependency.racy:
+            current.append(dependency)
+        elif by_content and file_digest(dependency.path) == dependency.digest:
+            current.append(Dependency(dependency.path, dependency.digest, stat, is_racy(stat)))
+        else:
+            return None
+    if current == list(result.dependencies):
+        return result
+    return dataclasses.replace(result, dependencies=tuple(current))
 
 
 def _write_atomically(target: str, data: bytes) -> None:

@@ -28,6 +28,7 @@ from libcst.metadata import BatchableMetadataProvider, MetadataWrapper, Position
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from parlint import nesting, noqa
+from parlint.analysis.project import Project
 from parlint.config import Config
 from parlint.registry import all_rules, matches
 from parlint.reduce import reduce_source
@@ -320,12 +321,14 @@ def analyse(
         findings = (parsed,) if code_enabled(PARSE_ERROR, path, config) else ()
         return Analysis(None, FileResult(path, findings, error=parsed.message))
     module = parsed
-    findings, tracebacks = run_rules(module, text, path, config, classes, build_fixes)
+    project = Project(path)
+    findings, tracebacks = run_rules(module, text, path, config, classes, build_fixes, project)
     if respect_noqa:
         lines = split_lines(source)
         findings = [f for f in findings if not _suppressed(f, lines)]
     findings.sort(key=Finding.sort_key)
-    return Analysis(module, FileResult(path, tuple(findings), tracebacks=tuple(tracebacks)))
+    return Analysis(module, FileResult(path, tuple(findings), tracebacks=tuple(tracebacks),
+                                       dependencies=project.recorded()))
 
 
 def _suppressed(finding: Finding, lines: list[str]) -> bool:
@@ -340,13 +343,16 @@ def run_rules(
     config: Config,
     classes: Iterable[type[Rule]],
     build_fixes: bool = True,
+    project: Project | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """One batched traversal of every rule; crashes become PAR999 findings. Without
-    `build_fixes`, fixes are not turned into edits (see `Fix.deferred`)."""
+    `build_fixes`, fixes are not turned into edits (see `Fix.deferred`). `project`: the file's
+    project tree, for the analysis's questions about imported names (it records what it read)."""
     classes = list(classes)
     if not classes:
         return [], []
     wrapper = Wrapper(module, cache=_ConfigForEveryProvider(config))
+    wrapper.project = project  # read by the analysis provider
     context = RuleContext(path=path, source=source, module=module, wrapper=wrapper, config=config)
     rules = [cls(context) for cls in classes]
     findings: list[Finding] = []

@@ -89,6 +89,18 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Dependency:
+    """Another file whose facts a result used (`parlint.analysis.project`): its absolute path,
+    and its content hash and stat when it was read (`digest` None: it did not exist). `racy`:
+    the stat was too recent to be trusted alone (see `runner.RACY_NS`)."""
+
+    path: str
+    digest: str | None = None
+    stat: tuple[int, int, int, int] | None = None
+    racy: bool = False
+
+
+@dataclass(frozen=True)
 class FileResult:
     """What linting one file produced. `findings` includes PAR000/PAR999 error findings."""
 
@@ -98,6 +110,8 @@ class FileResult:
     error: str | None = None
     # Debug tracebacks of PAR999 internal errors, only shown with --debug.
     tracebacks: tuple[str, ...] = field(default=(), compare=False)
+    # Other files of the project the result used facts of: it holds while they are unchanged.
+    dependencies: tuple[Dependency, ...] = field(default=(), compare=False)
 
     @property
     def ok(self) -> bool:

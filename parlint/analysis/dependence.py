@@ -49,6 +49,7 @@ from parlint.analysis.names import (
     path_root,
     qualified_name,
 )
+from parlint.analysis.project import imported_name
 from parlint.analysis.receivers import (
     ObjectEvidence,
     class_sessions,
@@ -1117,10 +1118,13 @@ class _FunctionAnalyser:
         return barrier.kind == "ordered" and method in ("close", "aclose")
 
     def _no_io(self, site: AwaitSite) -> bool:
-        """A same-module coroutine that awaits nothing: no I/O to overlap."""
+        """A coroutine of this module or of the project that awaits nothing: no I/O to
+        overlap."""
         info = called_function(self, site.call) if site.call is not None else None
         if info is None:
-            return False
+            project, call = self.ctx.project, site.call
+            return project is not None and call is not None and project.suspends(
+                imported_name(dotted_name(call.func), self.imports)) is False
         return info.node.asynchronous is not None and not _awaits_anything(info.node.body)
 
     def _callable_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:

@@ -23,6 +23,7 @@ from libcst.metadata.base_provider import LazyValue
 
 from parlint.analysis.dependence import FunctionAnalysis, analyse_function
 from parlint.analysis.effects import EffectPatterns
+from parlint.analysis.project import Project
 from parlint.analysis.summaries import ModuleContext, build_module_context, compound_suites
 from parlint.analysis.walk import walk
 
@@ -72,12 +73,18 @@ class AsyncFunctionProvider(BaseMetadataProvider[FunctionAnalysis]):
         config = cache if hasattr(cache, "option") else None
         self.patterns = EffectPatterns.from_config(config)
 
+    def _gen(self, wrapper: Any) -> Any:
+        # The engine's wrapper carries the file's project (`project.Project`), if any.
+        self.project = getattr(wrapper, "project", None)
+        return super()._gen(wrapper)
+
     def _gen_impl(self, module: cst.Module) -> None:
         context: list[ModuleContext] = []
 
         def module_context() -> ModuleContext:
             if not context:
                 context.append(build_module_context(module, self.patterns))
+                context[0].project = getattr(self, "project", None)
             return context[0]
 
         for fn in async_functions(module):
@@ -116,8 +123,10 @@ def may_group_or_loop(fn: cst.FunctionDef) -> bool:
 
 
 def analyse_module(
-    module: cst.Module, config: Any = None, positions: dict | None = None
+    module: cst.Module, config: Any = None, positions: dict | None = None,
+    project: Project | None = None,
 ) -> list[FunctionAnalysis]:
     """Every async function's analysis, outside of a metadata wrapper (explain, tests)."""
     ctx = build_module_context(module, EffectPatterns.from_config(config))
+    ctx.project = project
     return [analyse_function(fn, ctx, positions) for fn in async_functions(module)]

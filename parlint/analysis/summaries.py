@@ -24,6 +24,7 @@ from parlint.analysis.names import (
     path_root,
     qualified_name,
 )
+from parlint.analysis.project import Project
 
 FRAMEWORK_PREFIXES = ("asyncio.", "trio.", "anyio.")
 # Calls that run their first callable argument elsewhere: classify by that argument.
@@ -104,6 +105,8 @@ class ModuleContext:
     by_node: dict[int, FunctionInfo] = field(default_factory=dict)
     # Functions nested in a method -> that method (their free `self` is the method's).
     enclosing: dict[int, FunctionInfo] = field(default_factory=dict)
+    # The project tree around the file (`project.Project`): facts of the modules it imports.
+    project: Project | None = None
 
     @property
     def framework(self) -> str | None:

@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from parlint.analysis.dependence import FunctionAnalysis, locate, pair_reason
+from parlint.analysis.project import Project
 from parlint.analysis.provider import analyse_module
 from parlint.cli import common
 from parlint.cli.common import UserError
@@ -31,7 +32,7 @@ def explain_source(source: str, path: str, line: int, config: object = None) -> 
     if isinstance(module, Finding):
         raise UserError(f"{path}: {module.message}")
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    analyses = analyse_module(module, config, positions)
+    analyses = analyse_module(module, config, positions, Project(path))
 
     def span(node: cst.CSTNode) -> tuple[int, int]:
         pos = positions[node]

@@ -1,0 +1,352 @@
+"""Facts about the other modules of the project an analysed file belongs to.
+
+The analysis sees one module; some of its questions are about a name that module imports from
+its own project (`from prefect.utilities.engine import collect_task_run_inputs`,
+`from .engine import x`, `import pkg.mod as m; m.f`). A `Project` answers them from the source
+files of the same project tree, found on disk and never executed:
+
+- the package root: walk up from the analysed file through directories holding `__init__.py`;
+  the root's parent is the import root. `pkg.mod` is `<import root>/pkg/mod.py` or
+  `<import root>/pkg/mod/__init__.py`; `.mod` and `..mod` are found from the importing file's
+  own directory. No site-packages, no `sys.path`, no namespace packages.
+- a module is read and parsed with Python's `ast` only when a question needs it, and kept per
+  process (`_MODULES`, bounded, re-read when its stat changes).
+- a name a package only re-exports (`from .x import f` in an `__init__.py`) is followed a few
+  levels (`MAX_REEXPORTS`).
+
+Every answer that cannot be given (an unreadable, undecodable, unparsable or huge file, a name
+bound twice or by an assignment, a decorated function, a re-export cycle, a module outside the
+tree) is "unknown": None, never an exception.
+
+Every file a `Project` consulted, found or not, is recorded with its content hash and stat
+(`Project.dependencies`): a result computed with these facts is valid only while they are the
+same (see `parlint.cache`).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from parlint.types import Dependency
+
+if TYPE_CHECKING:
+    from parlint.analysis.names import ImportTable
+
+MAX_BYTES = 1_000_000  # a larger module is not read: unknown
+MAX_MODULES = 256  # parsed modules kept per process
+MAX_REEXPORTS = 4  # `from .x import f` hops followed from the module first asked
+# A file changed this recently may change again without its stat changing (the file system's
+# timestamp granularity): its content decides (as `runner.RACY_NS`).
+RACY_NS = 2_000_000_000
+
+UNREADABLE = "unreadable"  # the digest of a file that exists and cannot be read: never current
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def content_digest(data: bytes) -> str:
+    """The content hash a `Dependency` records (of the file's bytes)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_of(path: str) -> tuple[int, int, int, int] | None:
+    """size, mtime_ns, ctime_ns, inode (as the runner's stat index), None when absent."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def is_racy(stat: tuple[int, int, int, int]) -> bool:
+    return time.time_ns() - max(stat[1], stat[2]) < RACY_NS
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """What another module says about one of its top-level functions."""
+
+    name: str
+    is_async: bool
+    decorated: bool
+    suspends: bool  # await, async for, async with or an async comprehension in its own body
+
+
+@dataclass
+class ModuleFacts:
+    """One parsed module: its top-level bindings, each a definition, an import or None (bound
+    some other way, or more than once)."""
+
+    path: str
+    bindings: dict[str, ast.stmt | tuple[int, str, str | None] | None]
+    functions: dict[str, FunctionFacts]  # filled as asked
+
+    def function(self, name: str) -> FunctionFacts | None:
+        if name in self.functions:
+            return self.functions[name]
+        node = self.bindings.get(name)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        facts = FunctionFacts(
+            name,
+            isinstance(node, ast.AsyncFunctionDef),
+            bool(node.decorator_list),
+            _suspends(node),
+        )
+        self.functions[name] = facts
+        return facts
+
+
+def _suspends(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the body awaits (await, async for/with, async comprehension), outside nested
+    scopes: the same test as `dependence._awaits_anything` on libcst trees."""
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or (
+            isinstance(node, ast.comprehension) and node.is_async
+        ):
+            return True
+        if isinstance(node, _SCOPES):
+            # A nested scope's body is its own; its decorators and defaults run here.
+            stack.extend(getattr(node, "decorator_list", ()))
+            args = getattr(node, "args", None)
+            if isinstance(args, ast.arguments):
+                stack.extend(d for d in (*args.defaults, *args.kw_defaults) if d is not None)
+            stack.extend(getattr(node, "bases", ()))
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _module_facts(path: str, tree: ast.Module) -> ModuleFacts:
+    bindings: dict[str, ast.stmt | tuple[int, str, str | None] | None] = {}
+
+    def bind(name: str, value: ast.stmt | tuple[int, str, str | None] | None) -> None:
+        bindings[name] = None if name in bindings else value
+
+    def visit(body: list[ast.stmt]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bind(stmt.name, stmt)
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        bind(alias.asname or alias.name,
+                             (stmt.level, stmt.module or "", alias.name))
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    local = alias.asname or alias.name.split(".", 1)[0]
+                    bind(local, (0, alias.name if alias.asname else local, None))
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or (
+                type(stmt).__name__ == "TryStar"
+            ):
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(stmt, field, []) or [])
+                for handler in getattr(stmt, "handlers", []):
+                    visit(handler.body)
+                if isinstance(stmt, (ast.For, ast.With)):
+                    targets = [stmt.target] if isinstance(stmt, ast.For) else [
+                        item.optional_vars for item in stmt.items if item.optional_vars]
+                    for target in targets:
+                        for name in _target_names(target):
+                            bind(name, None)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    for name in _target_names(target):
+                        bind(name, None)
+            elif isinstance(stmt, ast.Delete):
+                for target in stmt.targets:
+                    for name in _target_names(target):
+                        bind(name, None)
+            elif isinstance(stmt, ast.Match):
+                for case in stmt.cases:
+                    visit(case.body)
+
+    visit(tree.body)
+    return ModuleFacts(path, bindings, {})
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+@dataclass
+class _Entry:
+    stat: tuple[int, int, int, int]
+    racy: bool
+    digest: str
+    facts: ModuleFacts | None
+
+
+# Parsed modules of this process, most recently used last: absolute path -> entry.
+_MODULES: OrderedDict[str, _Entry] = OrderedDict()
+
+
+def clear_module_cache() -> None:
+    _MODULES.clear()
+
+
+def _load(path: str) -> tuple[Dependency, ModuleFacts | None]:
+    """The module at `path` and what a result using it depends on (never raises)."""
+    stat = stat_of(path)
+    if stat is None:
+        _MODULES.pop(path, None)
+        return Dependency(path), None
+    entry = _MODULES.get(path)
+    if entry is not None and entry.stat == stat and not entry.racy:
+        _MODULES.move_to_end(path)
+        return Dependency(path, entry.digest, stat, False), entry.facts
+    racy = is_racy(stat)
+    data = _read_bytes(path)
+    if data is None:
+        return Dependency(path, UNREADABLE, stat, True), None
+    digest = content_digest(data)
+    if entry is not None and entry.digest == digest:
+        facts = entry.facts
+    else:
+        facts = _parse(path, data)
+    _MODULES[path] = _Entry(stat, racy, digest, facts)
+    _MODULES.move_to_end(path)
+    while len(_MODULES) > MAX_MODULES:
+        _MODULES.popitem(last=False)
+    return Dependency(path, digest, stat, racy), facts
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_BYTES + 1)  # a larger module is unknown: its head will do
+    except (OSError, ValueError):
+        return None
+
+
+def file_digest(path: str) -> str | None:
+    """The content hash `Dependency.digest` records for `path` now (None: unreadable)."""
+    data = _read_bytes(path)
+    return None if data is None else content_digest(data)
+
+
+def _parse(path: str, data: bytes) -> ModuleFacts | None:
+    if len(data) > MAX_BYTES:
+        return None
+    try:
+        tree = ast.parse(data, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return _module_facts(path, tree)
+
+
+class Project:
+    """The project tree of one analysed file, as the analysis of that file sees it.
+
+    Cheap to make: nothing is read until a question needs it. `dependencies` holds every file
+    consulted so far (absent ones too: their appearing would change an answer).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.file = os.path.abspath(path)
+        self._root: str | None = None
+        self.dependencies: dict[str, Dependency] = {}
+
+    @property
+    def import_root(self) -> str:
+        """The directory the project's absolute imports start from."""
+        if self._root is None:
+            directory = os.path.dirname(self.file)
+            while os.path.isfile(os.path.join(directory, "__init__.py")):
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    break
+                directory = parent
+            self._root = directory
+        return self._root
+
+    def recorded(self) -> tuple[Dependency, ...]:
+        return tuple(sorted(self.dependencies.values(), key=lambda d: d.path))
+
+    # --- questions ---------------------------------------------------------------------------
+
+    def function(self, qualified: str | None) -> FunctionFacts | None:
+        """The project function an imported dotted name (`pkg.mod.f`, `.mod.f`) denotes."""
+        if not qualified:
+            return None
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = qualified[level:].split(".")
+        if not parts or not all(parts) or (level == 0 and len(parts) < 2):
+            return None
+        module = self._module_file(self.file, level, parts[:-1])
+        if module is None:
+            return None
+        return self._lookup(module, parts[-1], set())
+
+    def suspends(self, qualified: str | None) -> bool | None:
+        """Whether calling the imported coroutine function can suspend: False when it is an
+        undecorated `async def` of the project that awaits nothing in its own body (no
+        await, async for, async with or async comprehension); None when unknown."""
+        facts = self.function(qualified)
+        if facts is None or not facts.is_async or facts.decorated:
+            return None
+        return facts.suspends
+
+    # --- resolution --------------------------------------------------------------------------
+
+    def _module_file(self, importer: str, level: int, parts: list[str]) -> str | None:
+        """The file of module `parts` imported with `level` leading dots from `importer`."""
+        root = self.import_root
+        base = root
+        if level:
+            base = os.path.dirname(importer)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            if not base.startswith(root + os.sep):
+                return None  # beyond the top-level package
+        if not parts:
+            candidates = [os.path.join(base, "__init__.py")]
+        else:
+            stem = os.path.join(base, *parts)
+            candidates = [stem + ".py", os.path.join(stem, "__init__.py")]
+        for candidate in candidates:
+            if self._read(candidate)[0]:
+                return candidate
+        return None
+
+    def _read(self, path: str) -> tuple[bool, ModuleFacts | None]:
+        """Whether `path` exists, and its facts (None: unknown); recorded as a dependency."""
+        dependency, facts = _load(path)
+        self.dependencies[path] = dependency
+        return dependency.digest is not None, facts
+
+    def _lookup(self, module: str, name: str, seen: set[tuple[str, str]]) -> FunctionFacts | None:
+        if (module, name) in seen or len(seen) > MAX_REEXPORTS:
+            return None
+        seen.add((module, name))
+        facts = self._read(module)[1]
+        if facts is None:
+            return None
+        binding = facts.bindings.get(name)
+        if isinstance(binding, tuple):
+            level, source, imported = binding
+            if imported is None:
+                return None  # a module
+            target = self._module_file(module, level, source.split(".") if source else [])
+            if target is None:
+                return None
+            return self._lookup(target, imported, seen)
+        return facts.function(name)
+
+
+def imported_name(dotted: str | None, imports: ImportTable) -> str | None:
+    """`dotted` (`m.f`, `f`) resolved through the import table when its first part is bound
+    by an import, else None (a local, a parameter, a same-module name)."""
+    if not dotted:
+        return None
+    if dotted.split(".", 1)[0] not in imports.bindings:
+        return None
+    return imports.resolve(dotted)
