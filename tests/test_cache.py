@@ -217,7 +217,7 @@ def test_concurrent_runs_never_see_a_half_written_entry(tmp_path: Path, cache_di
 ASYNC_SOURCE = "async def main():\n    await fetch_a()\n"
 
 
-def _check(project: Path, *args: str):
+def _check(project: Path, *args: str, select: str = "PAR990"):
     from parlint.cli import cli
 
     runner = CliRunner()
@@ -225,7 +225,7 @@ def _check(project: Path, *args: str):
     os.chdir(project)
     try:
         return runner.invoke(
-            cli, ["check", "--isolated", "-j", "1", "--select", "PAR990", *args, "."]
+            cli, ["check", "--isolated", "-j", "1", "--select", select, *args, "."]
         )
     finally:
         os.chdir(cwd)

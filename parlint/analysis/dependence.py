@@ -169,7 +169,8 @@ class AwaitSite:
     # Objects of unknown type it goes through (receiver or argument; see receivers.py).
     objects: frozenset[str] = frozenset()
     # Why it counts towards no group: a cached lookup (application state, a helper that
-    # answers from a cache before any await). None for an ordinary await.
+    # answers from a cache before any await), a coroutine that awaits nothing. None for an
+    # ordinary await.
     lookup: Reason | None = None
     # Why a call of unclear kind may move anyway (a one-noun query of a service client).
     query: str | None = None
@@ -858,8 +859,9 @@ class _FunctionAnalyser:
         return tuple(found)
 
     def _group(self, block: BlockAnalysis, nodes: list[StatementNode]) -> None:
-        # A lookup of process-wide state (`await get_info(hass)`) is usually cached: there is
-        # nothing to overlap it with, so it does not count towards a group.
+        # A lookup of process-wide state (`await get_info(hass)`) is usually cached, and a
+        # coroutine that awaits nothing never suspends: there is nothing to overlap them with,
+        # so they do not count towards a group.
         awaiting = [n for n in nodes if n.site is not None]
         if len(awaiting) < 2:
             return
@@ -869,7 +871,9 @@ class _FunctionAnalyser:
             for n in awaiting:
                 if n.site is not None and shared[n.level] >= 2:
                     n.site.lookup = self._lookups([n.site], 1) or next(
-                        iter(cached_callee_reasons(self, [n.site])), None)
+                        iter(cached_callee_reasons(self, [n.site])), None) or (
+                        Reason("no-io", n.site.label, self.line(n.site.node))
+                        if self._no_io(n.site) else None)
             awaiting = [n for n in awaiting if n.site is not None and n.site.lookup is None]
         if len(awaiting) < 2:
             return

@@ -1,0 +1,269 @@
+"""The project's other modules (analysis/project.py): names resolved to files of the same tree,
+read lazily with `ast`, every failure an "unknown" (None), every file consulted recorded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from parlint.analysis import project as project_module
+from parlint.analysis.names import import_table
+from parlint.analysis.project import Project, imported_name
+
+
+@pytest.fixture(autouse=True)
+def fresh_module_cache() -> None:
+    project_module.clear_module_cache()
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+SHOP = {
+    "shop/__init__.py": "from .formatting import render_line\n",
+    "shop/formatting.py": (
+        "import functools\n\n\n"
+        "async def render_line(item):\n"
+        "    def label(x):\n"
+        "        async def later():\n"
+        "            await x.load()\n"
+        "        return later\n"
+        "    return f'{item.name}: {label(item)}'\n\n\n"
+        "async def fetch_price(client, sku):\n"
+        "    return await client.get(f'/prices/{sku}')\n\n\n"
+        "async def stream_lines(source):\n"
+        "    return [line async for line in source]\n\n\n"
+        "async def locked_total(lock, items):\n"
+        "    async with lock:\n"
+        "        return sum(items)\n\n\n"
+        "@functools.lru_cache\n"
+        "async def cached_line(item):\n"
+        "    return str(item)\n\n\n"
+        "def plain(item):\n"
+        "    return item\n\n\n"
+        "rebound = render_line\n\n\n"
+        "async def twice(item):\n"
+        "    return item\n\n\n"
+        "async def twice(item):  # noqa: F811\n"
+        "    return item\n"
+    ),
+    "shop/orders/__init__.py": "",
+    "shop/orders/jobs.py": "async def main():\n    pass\n",
+    "shop/orders/totals.py": "from ..formatting import fetch_price\n",
+}
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    write_tree(tmp_path, SHOP)
+    return tmp_path
+
+
+def jobs(shop: Path) -> Project:
+    return Project(str(shop / "shop" / "orders" / "jobs.py"))
+
+
+def test_the_import_root_is_the_parent_of_the_top_level_package(shop: Path) -> None:
+    assert jobs(shop).import_root == str(shop)
+    # A module outside any package imports from its own directory.
+    (shop / "script.py").write_text("")
+    assert Project(str(shop / "script.py")).import_root == str(shop)
+
+
+def test_nothing_is_read_until_a_question_needs_it(shop: Path) -> None:
+    project = jobs(shop)
+    assert project.recorded() == ()
+
+
+@pytest.mark.parametrize(
+    ("qualified", "suspends"),
+    [
+        pytest.param("shop.formatting.render_line", False, id="absolute"),
+        pytest.param("..formatting.render_line", False, id="relative-parent"),
+        pytest.param("shop.render_line", False, id="re-exported-by-the-package"),
+        pytest.param("shop.orders.totals.fetch_price", True, id="re-exported-two-hops"),
+        pytest.param("shop.formatting.fetch_price", True, id="awaits"),
+        pytest.param("shop.formatting.stream_lines", True, id="async-comprehension"),
+        pytest.param("shop.formatting.locked_total", True, id="async-with"),
+    ],
+)
+def test_an_imported_coroutine_suspends_when_its_own_body_awaits(
+    shop: Path, qualified: str, suspends: bool
+) -> None:
+    assert jobs(shop).suspends(qualified) is suspends
+
+
+@pytest.mark.parametrize(
+    "qualified",
+    [
+        pytest.param("shop.formatting.cached_line", id="decorated"),
+        pytest.param("shop.formatting.plain", id="not-a-coroutine-function"),
+        pytest.param("shop.formatting.rebound", id="bound-by-an-assignment"),
+        pytest.param("shop.formatting.twice", id="bound-twice"),
+        pytest.param("shop.formatting.missing", id="not-defined"),
+        pytest.param("shop.formatting.functools", id="a-module"),
+        pytest.param("shop.nowhere.f", id="no-such-module"),
+        pytest.param("asyncio.sleep", id="outside-the-project"),
+        pytest.param("....too.far", id="beyond-the-top-level-package"),
+        pytest.param("render_line", id="not-qualified"),
+        pytest.param("", id="empty"),
+        pytest.param(None, id="none"),
+    ],
+)
+def test_what_cannot_be_known_is_unknown(shop: Path, qualified: str | None) -> None:
+    assert jobs(shop).suspends(qualified) is None
+
+
+@pytest.mark.parametrize(
+    ("files", "qualified"),
+    [
+        pytest.param({"pkg/__init__.py": "", "pkg/bad.py": "async def f(:\n"}, "pkg.bad.f",
+                     id="unparsable"),
+        pytest.param({"pkg/__init__.py": "", "pkg/bad.py": b"\xff\xfe\x00async"}, "pkg.bad.f",
+                     id="undecodable"),
+        pytest.param({"pkg/__init__.py": "from .b import f\n", "pkg/b.py": "from . import f\n"},
+                     "pkg.f", id="re-export-cycle"),
+        pytest.param({"pkg/__init__.py": "", **{f"pkg/m{i}.py": f"from .m{i + 1} import f\n"
+                                                for i in range(8)},
+                      "pkg/m8.py": "async def f():\n    pass\n"}, "pkg.m0.f",
+                     id="re-exports-too-deep"),
+    ],
+)
+def test_broken_or_endless_modules_are_unknown(
+    tmp_path: Path, files: dict[str, str | bytes], qualified: str
+) -> None:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+    (tmp_path / "pkg" / "main.py").write_text("")
+    assert Project(str(tmp_path / "pkg" / "main.py")).suspends(qualified) is None
+
+
+def test_a_huge_module_is_not_parsed(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(project_module, "MAX_BYTES", 100)
+    assert jobs(shop).suspends("shop.formatting.render_line") is None
+
+
+def test_an_unreadable_module_is_unknown(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(project_module, "_read_bytes", lambda path: None)  # EACCES, EISDIR...
+    project = jobs(shop)
+    assert project.suspends("shop.formatting.render_line") is None
+    target = str(shop / "shop" / "formatting.py")
+    assert project.dependencies[target].digest == project_module.UNREADABLE
+
+
+def test_every_file_consulted_is_recorded_found_or_not(shop: Path) -> None:
+    project = jobs(shop)
+    project.suspends("shop.orders.totals.fetch_price")
+    project.suspends("shop.nowhere.f")
+    recorded = {Path(d.path).relative_to(shop).as_posix(): d for d in project.recorded()}
+    assert {name for name, d in recorded.items() if d.digest is not None} == {
+        "shop/orders/totals.py", "shop/formatting.py"}
+    assert recorded["shop/nowhere.py"].digest is None
+    assert recorded["shop/nowhere/__init__.py"].digest is None
+    found = recorded["shop/formatting.py"]
+    assert found.digest == project_module.content_digest((shop / "shop/formatting.py").read_bytes())
+    assert found.stat == project_module.stat_of(str(shop / "shop/formatting.py"))
+
+
+def test_an_edited_module_is_read_again(shop: Path) -> None:
+    assert jobs(shop).suspends("shop.formatting.render_line") is False
+    target = shop / "shop" / "formatting.py"
+    target.write_text("async def render_line(item):\n    return await item.render()\n")
+    assert jobs(shop).suspends("shop.formatting.render_line") is True
+
+
+def test_parsed_modules_are_kept_per_process_and_bounded(
+    shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    real = project_module._parse
+
+    def counting(path: str, data: bytes):  # type: ignore[no-untyped-def]
+        parsed.append(path)
+        return real(path, data)
+
+    monkeypatch.setattr(project_module, "_parse", counting)
+    monkeypatch.setattr(project_module, "RACY_NS", 0)  # trust the stat of a fresh file
+    jobs(shop).suspends("shop.formatting.render_line")
+    jobs(shop).suspends("shop.formatting.fetch_price")
+    assert parsed == [str(shop / "shop" / "formatting.py")]
+    monkeypatch.setattr(project_module, "MAX_MODULES", 1)
+    jobs(shop).suspends("shop.orders.totals.fetch_price")
+    assert len(project_module._MODULES) == 1
+
+
+def test_imported_names_resolve_through_the_import_table() -> None:
+    module = cst.parse_module(
+        "import shop.formatting as fmt\nimport shop.orders\n"
+        "from .formatting import render_line as line\nfrom shop import render_line\n"
+    )
+    table = import_table(module)
+    assert imported_name("fmt.render_line", table) == "shop.formatting.render_line"
+    assert imported_name("shop.orders.totals.f", table) == "shop.orders.totals.f"
+    assert imported_name("line", table) == ".formatting.render_line"
+    assert imported_name("render_line", table) == "shop.render_line"
+    assert imported_name("helper", table) is None  # a local or same-module name
+    assert imported_name(None, table) is None
+
+
+# --- what the analysis does with it ---------------------------------------------------------
+
+
+def analysed(shop: Path, source: str, project: bool = True):  # type: ignore[no-untyped-def]
+    from parlint.analysis.provider import analyse_module
+
+    path = shop / "shop" / "orders" / "jobs.py"
+    path.write_text(source)
+    module = cst.parse_module(source)
+    analyses = analyse_module(module, None, None, Project(str(path)) if project else None)
+    return analyses[-1]  # the last async def
+
+
+LOOP = (
+    "from {module} import {name}\n\n\n"
+    "async def lines(items):\n"
+    "    return [await {name}(item) for item in items]\n"
+)
+PAIR = (
+    "from {module} import {name}\n\n\n"
+    "async def header(client, a, b):\n"
+    "    first = await {name}(a)\n"
+    "    second = await {name}(b)\n"
+    "    return first, second\n"
+)
+
+
+@pytest.mark.parametrize("module", ["shop.formatting", "..formatting", "shop"])
+def test_a_loop_over_an_imported_coroutine_that_awaits_nothing_has_no_io(
+    shop: Path, module: str
+) -> None:
+    (loop,) = analysed(shop, LOOP.format(module=module, name="render_line")).loops
+    assert [r.kind for r in loop.reasons] == ["no-io"]
+    # Without the project (a file outside any tree) the same loop is reported.
+    (loop,) = analysed(shop, LOOP.format(module=module, name="render_line"), False).loops
+    assert loop.reasons == ()
+
+
+def test_a_loop_over_an_imported_coroutine_that_awaits_is_reported(shop: Path) -> None:
+    (loop,) = analysed(shop, LOOP.format(module="shop.formatting", name="fetch_price")).loops
+    assert loop.reasons == ()
+
+
+def test_awaits_of_a_coroutine_that_awaits_nothing_form_no_group(shop: Path) -> None:
+    assert analysed(shop, PAIR.format(module="shop.formatting", name="render_line")).groups == []
+    assert len(analysed(shop, PAIR.format(module="shop.formatting", name="fetch_price")).groups) == 1
+    # The same for a coroutine of the module itself.
+    same = "async def render_line(item):\n    return str(item)\n" + PAIR.split("\n", 1)[1]
+    assert analysed(shop, same.format(name="render_line")).groups == []
