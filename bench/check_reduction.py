@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from parlint.config import Config, build_config, validate
-from parlint.engine import analyse, may_have_findings, read_source
+from parlint.engine import _reporting, analyse, may_have_findings, read_source, rules_for
 from parlint.reduce import reduce_source
 from parlint.types import FileResult, Finding
 
@@ -78,7 +78,7 @@ def compare(path: str, config: Config) -> Outcome:
     lines = source.count("\n") if parsed else 0
     kept = 0
     if parsed:
-        result = reduce_source(source)
+        result = reduce_source(source, _reporting(rules_for(path, config), path))
         kept = lines if result is None else (0 if result.nothing else result.kept_lines)
     equal = whole == reduced and whole.tracebacks == reduced.tracebacks
     return Outcome(

@@ -28,6 +28,7 @@ from libcst.metadata import BatchableMetadataProvider, MetadataWrapper, Position
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from parlint import nesting, noqa
+from parlint.analysis.provider import LEAVE_TESTS_ALONE, is_test_path
 from parlint.analysis.project import Project
 from parlint.config import Config
 from parlint.registry import all_rules, matches
@@ -309,7 +310,7 @@ def analyse(
     ):
         return Analysis(None, FileResult(path))
     text = source
-    reduced = reduce_source(source, [cls.code for cls in classes]) if reduce else None
+    reduced = reduce_source(source, _reporting(classes, path)) if reduce else None
     if reduced is not None:
         if reduced.nothing:
             return Analysis(None, FileResult(path))
@@ -329,6 +330,15 @@ def analyse(
     findings.sort(key=Finding.sort_key)
     return Analysis(module, FileResult(path, tuple(findings), tracebacks=tuple(tracebacks),
                                        dependencies=project.recorded()))
+
+
+def _reporting(classes: Iterable[type[Rule]], path: str) -> list[str]:
+    """The codes of the rules that may report on `path` (PAR101 and PAR102 leave test code
+    alone: their candidates there need not be parsed)."""
+    codes = [cls.code for cls in classes]
+    if is_test_path(path):
+        return [code for code in codes if code not in LEAVE_TESTS_ALONE]
+    return codes
 
 
 def _suppressed(finding: Finding, lines: list[str]) -> bool:

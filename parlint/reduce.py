@@ -4,9 +4,11 @@ libcst's parse costs ~40-80 us a line, Python's own parser ~4 us. So `check` fir
 with Python's parser (which also proves that the whole file is valid Python) and finds, from that
 tree and the text, the functions that matter:
 
-- *candidates*: an `async def` with two `await`s, or with one inside a loop or a comprehension
-  (PAR101, PAR102), and any function holding a call named like a fan-out (`gather(`, `wait(`,
-  `create_task(`...: PAR201, PAR202, PAR301, PAR302);
+- *candidates*: an `async def` whose analysis may hold a group or an awaiting loop
+  (`may_group_or_loop`: two sites of one suite that do not depend on each other, or an await
+  inside a `for` or a comprehension; PAR101, PAR102, which leave test code alone: the engine
+  then leaves them out of `codes`), and any function holding a call named like a fan-out
+  (`gather(`, `wait(`, `create_task(`...: PAR201, PAR202, PAR301, PAR302);
 - *context*, what the analysis reads of other code, to a fixpoint: the functions a kept one
   names (by a plain name a function, through `self.`/`cls.` a method: summaries of same-module
   calls, workers followed into; any name where results of `return_exceptions=True` may go to a
@@ -34,13 +36,16 @@ import functools
 import re
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 # The rules whose needs this module models; any other rule (a plugin, a test double) may read
 # anything, and its file is parsed whole.
 MODELLED_RULES = frozenset({"PAR101", "PAR102", "PAR201", "PAR202", "PAR301", "PAR302"})
+# The rules that report on the awaits of one function (analysis.dependence): their candidates
+# are functions that `may_group_or_loop`.
+AWAITING_RULES = frozenset({"PAR101", "PAR102"})
 
 # The calls analysis.fanout collects as fan-out sites (its `_INTERESTING_CALLS`; a test keeps the
 # two equal). Not imported: the engine imports this module, and the analysis only when it runs.
@@ -143,24 +148,25 @@ def _count(lines: list[int], first: int, last: int) -> int:
 def reduce_source(source: str, codes: Iterable[str] = MODELLED_RULES) -> Reduced | None:
     """The reduced source to parse for `check` with the rules `codes`, or None to parse the
     whole file."""
+    codes = set(codes)
     if not MODELLED_RULES.issuperset(codes):
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes: not this parse's business
             tree = compile(source, "<parlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return _reduce(source, tree)
+        return _reduce(source, tree, bool(codes & AWAITING_RULES))
     except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError
         return None
 
 
-def _reduce(source: str, tree: ast.Module) -> Reduced | None:
+def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | None:
     lines = _LINE.findall(source)
     if "".join(lines) != source:  # pragma: no cover - every character is on some line
         return None
     scan = _Scan(source, lines, [0, *accumulate(map(len, lines))][:-1] or [0])
     _collect(tree.body, None, None, scan)
-    keep = _kept(scan)
+    keep = _kept(scan, awaiting_rules)
     if keep is None:
         return Reduced(source, nothing=True, total_lines=len(lines))
     out = list(lines)
@@ -237,8 +243,9 @@ def _text(scan: _Scan, d: _Def) -> str:
     return d.text
 
 
-def _kept(scan: _Scan) -> set[_Def] | None:
-    """The functions kept whole; None when nothing in the file is a candidate."""
+def _kept(scan: _Scan, awaiting_rules: bool = True) -> set[_Def] | None:
+    """The functions kept whole; None when nothing in the file is a candidate. Without
+    `awaiting_rules` (PAR101 and PAR102 off), only fan-outs are candidates."""
     defs = scan.defs
     fan_out = scan.fan_out_calls()
     awaits = scan.mentions("await")
@@ -251,13 +258,13 @@ def _kept(scan: _Scan) -> set[_Def] | None:
     def candidate(d: _Def) -> bool:
         if _count(fan_out, d.first, d.last):
             return True
-        if not isinstance(d.node, ast.AsyncFunctionDef):
+        if not awaiting_rules or not isinstance(d.node, ast.AsyncFunctionDef):
             return False
         low, high = bisect_left(awaits, d.first), bisect_right(awaits, d.last)
-        if high - low >= 2:
-            return True  # PAR101 (and PAR102)
-        # PAR102: the one await inside a loop or a comprehension.
-        return high - low == 1 and bool(_FOR.search(_text(scan, d))) and _in_loop(d, awaits[low])
+        # Two awaits (PAR101), or one and a `for` (PAR102), before the exact test.
+        if high - low >= 2 or (high - low == 1 and _FOR.search(_text(scan, d))):
+            return may_group_or_loop(d.node)
+        return False
 
     seeds = [d for d in defs if candidate(d)]
     if not seeds and not outside_sites:
@@ -323,15 +330,130 @@ def _kept(scan: _Scan) -> set[_Def] | None:
     return keep
 
 
-_LOOPS = (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# --- PAR101/PAR102 candidates: what analysis.dependence can make a group or a loop of ----------
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_LOOPS = (ast.For, *_COMPREHENSIONS)
 
 
-def _in_loop(d: _Def, line: int) -> bool:
-    """Whether `line` lies within a loop or comprehension of the function."""
-    return any(
-        isinstance(node, _LOOPS) and node.lineno <= line <= (node.end_lineno or node.lineno)
-        for node in ast.walk(d.node)
+def may_group_or_loop(fn: ast.AsyncFunctionDef) -> bool:
+    """Whether the analysis of `fn` (analysis.dependence) may hold an `AwaitGroup` (PAR101) or a
+    `LoopAnalysis` (PAR102): a necessary condition, from what the analysis builds them of.
+
+    - A `LoopAnalysis` comes of a (synchronous) `for` statement that awaits anywhere outside
+      nested scopes (`block()` -> `loop()`: the statement's facts hold an await), or of a
+      comprehension that awaits (`comprehension()`). So: an `await` inside a `for` or a
+      comprehension of `fn` itself.
+    - An `AwaitGroup` holds two *sites* of one suite at the same stage: statements of one
+      suite's own list that are `await ...`, `x = await ...`, `x: T = await ...` or
+      `return await ...` (`_single_await`; Python's tree splits `a; b` and one-line suites
+      into statements where libcst has one line, which only finds more sites). A later site
+      that mentions a name an earlier site assigns (as a plain name target) reads or writes a
+      path rooted at that name, which overlaps the earlier site's write: the analysis puts it
+      at a later stage (`_levels`), so the two are never grouped. Mentions inside lambdas,
+      comprehensions (their own scopes: the facts leave out what they bind) and annotations
+      (the facts do not read them) are left out, which again only finds more pairs.
+      Dependence is transitive (a stage is one more than the latest it depends on), so: two
+      sites of one suite, the later one not depending on the earlier one directly or through
+      the sites in between.
+    """
+    return _awaits_in_a_loop(fn.body) or any(
+        _independent_pair(suite) for suite in _suites(fn.body)
     )
+
+
+def _awaits_in_a_loop(body: list[ast.stmt]) -> bool:
+    stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in body]
+    while stack:
+        node, in_loop = stack.pop()
+        if isinstance(node, _NESTED_SCOPES):
+            continue  # its awaits and loops are its own (awaiting decorators make no loop)
+        if isinstance(node, ast.Await) and in_loop:
+            return True
+        inner = in_loop or isinstance(node, _LOOPS)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return False
+
+
+def _suites(body: list[ast.stmt]) -> Iterable[list[ast.stmt]]:
+    """Every statement list of the function, nested scopes left out."""
+    stack = [body]
+    while stack:
+        suite = stack.pop()
+        yield suite
+        for stmt in suite:
+            if isinstance(stmt, _NESTED_SCOPES):
+                continue
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, name, None)
+                if inner and isinstance(inner, list):
+                    stack.append(inner)
+            stack.extend(handler.body for handler in getattr(stmt, "handlers", ()))
+            stack.extend(case.body for case in getattr(stmt, "cases", ()))
+
+
+def _site(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, (ast.Expr, ast.Assign, ast.Return, ast.AnnAssign)):
+        return isinstance(stmt.value, ast.Await)
+    return False
+
+
+def _independent_pair(suite: list[ast.stmt]) -> bool:
+    sites = [stmt for stmt in suite if _site(stmt)]
+    if len(sites) < 2:
+        return False
+    assigned = [_assigned(stmt) for stmt in sites]
+    mentioned = [_mentions(stmt) for stmt in sites]
+    return some_site_independent(
+        len(sites), lambda later, earlier: bool(assigned[earlier] & mentioned[later])
+    )
+
+
+def some_site_independent(count: int, reads_from: Callable[[int, int], bool]) -> bool:
+    """Whether, of `count` sites in order, some site depends neither directly nor through the
+    sites in between on some earlier one (then the two may share a stage). `reads_from(later,
+    earlier)`: whether the later site reads or writes what the earlier one writes."""
+    depends: list[set[int]] = []  # the earlier sites each one depends on, transitively
+    for index in range(count):
+        found: set[int] = set()
+        for earlier in range(index - 1, -1, -1):
+            if earlier not in found and reads_from(index, earlier):
+                found.add(earlier)
+                found |= depends[earlier]
+        if len(found) < index:
+            return True
+        depends.append(found)
+    return False
+
+
+def _assigned(stmt: ast.stmt) -> set[str]:
+    """The plain names an `Assign`/`AnnAssign` binds (through tuples, lists and stars)."""
+    targets = list(stmt.targets) if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+    names: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            targets.extend(target.elts)
+        elif isinstance(target, ast.Starred):
+            targets.append(target.value)
+    return names
+
+
+def _mentions(stmt: ast.stmt) -> set[str]:
+    """Every plain name in the statement, outside nested scopes, comprehensions and
+    annotations."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [stmt.target, stmt.value] if isinstance(stmt, ast.AnnAssign) else [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif not isinstance(node, (*_NESTED_SCOPES, *_COMPREHENSIONS)):
+            stack.extend(ast.iter_child_nodes(node))
+    return names
 
 
 @functools.lru_cache(maxsize=64)

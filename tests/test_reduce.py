@@ -3,6 +3,7 @@ findings are exactly those of the whole file (codes, positions, messages, fix ed
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -17,7 +18,10 @@ from parlint import engine
 from parlint.analysis.fanout import _INTERESTING_CALLS, FAN_OUT_WORDS
 from parlint.config import build_config, validate
 from parlint.engine import analyse, lint_source, read_source
-from parlint.reduce import FAN_OUT_NAMES, reduce_source
+from parlint.analysis import provider
+from parlint.analysis.provider import LEAVE_TESTS_ALONE, analyse_module
+from parlint.reduce import FAN_OUT_NAMES, may_group_or_loop, reduce_source
+from parlint.registry import all_rules
 from parlint.types import Finding
 
 REPO = Path(__file__).resolve().parent.parent
@@ -122,6 +126,192 @@ def test_a_single_await_counts_only_inside_a_loop_or_a_comprehension() -> None:
     assert not reduce(in_loop).nothing
     assert not reduce(comprehension).nothing
     assert reduce(outside).nothing
+
+
+def candidate(source: str) -> bool:
+    """Both forms of the PAR101/PAR102 candidate test, on the file's one async function: the
+    reduction's (Python's tree) and the provider's (libcst's), which must agree here."""
+    source = textwrap.dedent(source)
+    tree = ast.parse(source)
+    fn = next(node for node in ast.walk(tree) if isinstance(node, ast.AsyncFunctionDef))
+    module = cst.parse_module(source)
+    (cst_fn,) = [f for f in provider.async_functions(module) if f.name.value == fn.name]
+    assert provider.may_group_or_loop(cst_fn) == may_group_or_loop(fn)
+    return may_group_or_loop(fn)
+
+
+@pytest.mark.parametrize(
+    ("source", "kept"),
+    [
+        pytest.param(
+            """\
+            async def load(api, user_id):
+                profile = await api.get_profile(user_id)
+                orders = await api.get_orders(user_id)
+                return profile, orders
+            """,
+            True, id="two-independent-awaits",
+        ),
+        pytest.param(
+            """\
+            async def load(api, user_id):
+                token = await api.login(user_id)
+                profile = await api.get_profile(token)
+                return await api.get_orders(profile.id)
+            """,
+            False, id="each-await-reads-what-the-one-before-assigned",
+        ),
+        pytest.param(
+            """\
+            async def load(api, user_id):
+                token = await api.login(user_id)
+                await api.ping()
+                return await api.get_orders(token)
+            """,
+            True, id="a-later-await-independent-of-one-earlier",
+        ),
+        pytest.param(
+            """\
+            async def load(api):
+                user, token = await api.login()
+                rows: list = await api.rows(token)
+                return await api.count(rows)
+            """,
+            False, id="tuple-and-annotated-targets-are-assignments",
+        ),
+        pytest.param(
+            """\
+            async def load(api, fast):
+                if fast:
+                    a = await api.get_a()
+                else:
+                    b = await api.get_b()
+                return None
+            """,
+            False, id="awaits-in-different-suites",
+        ),
+        pytest.param(
+            """\
+            async def load(api, fast):
+                if fast:
+                    a = await api.get_a()
+                    b = await api.get_b()
+                    return a, b
+            """,
+            True, id="two-independent-awaits-in-a-nested-suite",
+        ),
+        pytest.param(
+            """\
+            async def load(api):
+                total = await api.size() + await api.extra()
+                await api.report(total)
+            """,
+            False, id="two-awaits-in-one-statement-are-no-site",
+        ),
+        pytest.param(
+            """\
+            async def load(api):
+                rows = await api.rows()
+                return await api.send([row for row in range(3)])
+            """,
+            True, id="names-in-comprehensions-do-not-count-as-mentions",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                for i in ids:
+                    await api.delete(i)
+            """,
+            True, id="await-in-a-for",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                return {i: await api.get(i) for i in ids}
+            """,
+            True, id="await-in-a-comprehension",
+        ),
+        pytest.param(
+            """\
+            async def load(api, stream):
+                async for item in stream:
+                    await api.store(item)
+            """,
+            False, id="await-in-an-async-for",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                for i in ids:
+                    async def one():
+                        await api.put(i)
+                    api.schedule(one)
+            """,
+            False, id="awaits-of-a-nested-function-are-its-own",
+        ),
+    ],
+)
+def test_par101_par102_candidates_are_what_the_analysis_can_group_or_loop(
+    source: str, kept: bool
+) -> None:
+    assert candidate(source) is kept
+    whole, reduced = both(textwrap.dedent(source))
+    assert whole == reduced
+    assert (reduce(source).kept_lines > 0) is kept
+
+
+def test_every_fixture_group_or_loop_is_in_a_candidate() -> None:
+    """The candidate test is a necessary condition of the analysis: every function of every
+    fixture that has a group or a loop passes it (this fails when the analysis learns to group
+    or loop something else)."""
+    analysed = 0
+    for path in fixture_paths():
+        source = path.read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue  # the parse-error fixtures
+        by_line = {
+            node.lineno: node for node in ast.walk(tree) if isinstance(node, ast.AsyncFunctionDef)
+        }
+        module = cst.parse_module(source)
+        wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        lines = wrapper.resolve(cst.metadata.PositionProvider)
+        for analysis in analyse_module(wrapper.module):
+            if not (analysis.groups or analysis.loops):
+                continue
+            analysed += 1
+            fn = analysis.function
+            assert provider.may_group_or_loop(fn), (path.name, fn.name.value)
+            line = lines[fn.name].start.line
+            assert may_group_or_loop(by_line[line]), (path.name, fn.name.value)
+    assert analysed > 50
+
+
+@pytest.mark.parametrize("code", sorted(LEAVE_TESTS_ALONE))
+def test_the_rules_that_leave_tests_alone_report_nothing_in_test_paths(code: str) -> None:
+    rule = all_rules()[code]
+    config = build_config(validate({"select": [code]}, "test"))
+    for example in rule.INVALID:
+        source = textwrap.dedent(example.code)
+        assert lint_source(source, "pkg/service.py", config).findings
+        for path in ("tests/test_service.py", "pkg/tests/service.py", "conftest.py"):
+            assert not analyse(source, path, config, reduce=False).result.findings
+
+
+def test_in_test_code_only_fan_outs_are_candidates() -> None:
+    source = textwrap.dedent(SERVICE)
+    assert not reduce_source(source, ["PAR101"]).nothing
+    assert reduce_source(source, ["PAR201", "PAR301"]).nothing
+    # SERVICE holds no fan-out: in a test path nothing is parsed (PAR101 skips tests).
+    engine_codes = engine._reporting(engine.rules_for("tests/test_service.py", ALL), "tests/test_service.py")
+    assert set(engine_codes) & LEAVE_TESTS_ALONE == set()
+    whole, reduced = both(source, "tests/test_service.py")
+    assert whole == reduced and whole.findings == ()
+    fan_out = source + "\n\nasync def both(a, b):\n    return await asyncio.gather(a(), b())\n"
+    assert not reduce_source(fan_out, engine_codes).nothing
+    whole, reduced = both(fan_out, "tests/test_service.py")
+    assert whole == reduced
 
 
 @pytest.mark.parametrize(

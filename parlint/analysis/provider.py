@@ -15,7 +15,7 @@ The engine hands the `Config` to every provider that sets `gen_cache` (see
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import BaseMetadataProvider
@@ -25,7 +25,9 @@ from parlint.analysis.dependence import FunctionAnalysis, analyse_function
 from parlint.analysis.effects import EffectPatterns
 from parlint.analysis.project import Project
 from parlint.analysis.summaries import ModuleContext, build_module_context, compound_suites
-from parlint.analysis.walk import walk
+from parlint.analysis.facts import overlaps, statement_facts
+from parlint.analysis.walk import children, suite_statements
+from parlint.reduce import some_site_independent
 
 
 _TEST_PATH = re.compile(
@@ -37,6 +39,11 @@ def is_test_path(path: str) -> bool:
     """Test code sequences awaits on purpose (ordered steps, timing assertions): PAR101/PAR102
     leave it alone."""
     return bool(_TEST_PATH.search(path.replace("\\", "/")))
+
+
+# The rules that ask `is_test_path` and report nothing there (a test keeps this true): in test
+# code their candidates are no candidates (engine.analyse, parlint.reduce).
+LEAVE_TESTS_ALONE = frozenset({"PAR101", "PAR102"})
 
 
 def _no_cache(*_args: Any, **_kwargs: Any) -> dict:
@@ -103,23 +110,75 @@ def _analyser(fn: cst.FunctionDef, module_context: Any) -> Any:
 
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 def may_group_or_loop(fn: cst.FunctionDef) -> bool:
-    """Whether the function awaits twice, or awaits and loops (a `for` or a comprehension),
-    outside nested scopes: without, its analysis has no `AwaitGroup` (two awaiting
-    statements) and no `LoopAnalysis` (a loop that awaits), and most async functions are
-    skipped by this one cheap walk."""
-    awaits = 0
-    loops = False
-    for node in walk(fn.body, skip=_SCOPES):
+    """Whether the analysis of `fn` may hold an `AwaitGroup` (PAR101) or a `LoopAnalysis`
+    (PAR102), the only results rules read; without, it is not computed. A necessary condition
+    (parlint.reduce.may_group_or_loop states the same on Python's tree, and says why):
+
+    - an await inside a synchronous `for` statement or a comprehension of `fn` itself (the
+      analysis makes loops of nothing else);
+    - or two sites in one suite (`[x =] await ...`, `return await ...` alone on their line)
+      where the later one does not depend on the earlier one, directly (it reads or writes a
+      path that overlaps one the earlier one writes: `_levels` then puts it at a later stage)
+      or through the sites in between: a group is two sites at one stage.
+    """
+    return _awaits_in_a_loop(fn) or any(
+        _independent_pair(statements) for statements in _suites(fn)
+    )
+
+
+def _awaits_in_a_loop(fn: cst.FunctionDef) -> bool:
+    stack: list[tuple[cst.CSTNode, bool]] = [(fn.body, False)]
+    while stack:
+        node, in_loop = stack.pop()
         if isinstance(node, cst.Await):
-            awaits += 1
-            if awaits >= 2:
+            if in_loop:
                 return True
-        elif isinstance(node, (cst.For, cst.CompFor)):
-            loops = True
-    return awaits == 1 and loops
+        elif isinstance(node, _SCOPES) and node is not fn:
+            continue  # its awaits and loops are its own
+        inner = in_loop or isinstance(node, _COMPREHENSIONS) or (
+            isinstance(node, cst.For) and node.asynchronous is None
+        )
+        stack.extend((child, inner) for child in children(node))
+    return False
+
+
+def _suites(fn: cst.FunctionDef) -> Iterator[Sequence[cst.CSTNode]]:
+    """The statements of every suite of `fn` (the analysis's blocks), nested scopes left out."""
+    stack = [suite_statements(fn.body)]
+    while stack:
+        statements = stack.pop()
+        yield statements
+        for stmt in statements:
+            if not isinstance(stmt, (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef)):
+                stack.extend(suite_statements(suite) for suite in compound_suites(stmt))
+
+
+def _is_site(stmt: cst.CSTNode) -> bool:
+    """`await ...`, `x = await ...`, `x: T = await ...`, `return await ...` alone on a line
+    (analysis.dependence `_single_await`)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, (cst.Expr, cst.Assign, cst.AnnAssign, cst.Return)):
+        return isinstance(small.value, cst.Await)
+    return False
+
+
+def _independent_pair(statements: Sequence[cst.CSTNode]) -> bool:
+    sites = [statement_facts(stmt) for stmt in statements if _is_site(stmt)]
+    if len(sites) < 2:
+        return False
+    touched = [facts.reads | facts.writes for facts in sites]
+    return some_site_independent(
+        len(sites),
+        lambda later, earlier: any(
+            overlaps(path, written) for path in touched[later] for written in sites[earlier].writes
+        ),
+    )
 
 
 def analyse_module(
