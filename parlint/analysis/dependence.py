@@ -65,6 +65,7 @@ from parlint.analysis.summaries import (
     local_types,
 )
 from parlint.analysis.walk import children, suite_statements
+from parlint.analysis.worth import one_off
 
 # A comment or docstring that says the order or the one-at-a-time pace is intended.
 INTENT = re.compile(
@@ -138,6 +139,7 @@ class Reason:
             "guarded": f"an earlier await checks {self.detail}, handled{at}; grouped, the "
             "later one would run anyway and the error the handler sees would depend on timing",
             "intent": f"a comment says the order is intended (\"{self.detail}\")",
+            "one-off": f"not worth a change: {self.detail}",
             "context-lookups": f"lookups of process-wide state (`{self.detail}`), usually cached",
             "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
@@ -574,11 +576,16 @@ class _FunctionAnalyser:
         return Reason("context-lookups", context or "no arguments")
 
     def _intent(self, statements: Sequence[cst.CSTNode]) -> Reason | None:
-        """A comment among `statements` (or the docstring) saying the order is intended."""
+        """A comment among `statements` (or the docstring) saying the order is intended, or
+        a function whose latency is not worth a change (`worth.one_off`)."""
         # A docstring describes the whole function: only explicit words about order count.
         match = DOCSTRING_INTENT.search(self.fn.get_docstring(clean=False) or "")
         if match:
             return Reason("intent", match.group(0))
+        if "_one_off" not in self.__dict__:
+            self.__dict__["_one_off"] = one_off(self.fn)
+        if self.__dict__["_one_off"] is not None:
+            return Reason("one-off", self.__dict__["_one_off"])
         for stmt in statements:
             said = self._comment_intent(stmt)
             if said is not None:

@@ -1,0 +1,74 @@
+"""Whether a function's latency is worth a change at all (PAR101 and PAR102).
+
+Overlapping awaits changes how code runs; a careful engineer makes that change where the time
+matters and the code will live on. Two kinds of function say plainly that it does not:
+
+- a diagnostics report (`async_get_config_entry_diagnostics`, `collect_diagnostics`): a dump
+  a user asks for by hand, rarely, to attach to a bug report. It reads each device or account
+  once through whatever client the integration holds, so the few seconds saved are worth
+  nothing, and a burst of concurrent reads may trip the rate limit of that one client;
+- a deprecated function that announces its own removal as its first act (a `DeprecationWarning`,
+  `@deprecated`, a deprecation issue or log line as an unconditional statement of its body):
+  the code is on its way out, and a rewrite would change behaviour users are being moved away
+  from. A deprecation under an `if` (one deprecated parameter or mode) does not count: the
+  function lives on.
+
+`one_off(fn)` gives the `Reason` detail, or None.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from parlint.analysis.effects import name_words
+from parlint.analysis.names import dotted_name
+from parlint.analysis.walk import children
+
+DIAGNOSTIC_WORDS = frozenset(("diagnostic", "diagnostics", "diagnose"))
+
+
+def _mentions_deprecation(node: cst.CSTNode) -> bool:
+    """A string, name or attribute in `node` that says "deprecat..."."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.SimpleString):
+            value = current.evaluated_value
+            if isinstance(value, str) and "deprecat" in value.lower():
+                return True
+        elif isinstance(current, cst.Name) and "deprecat" in current.value.lower():
+            return True
+        elif isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(children(current))
+    return False
+
+
+def _announces_deprecation(fn: cst.FunctionDef) -> bool:
+    for decorator in fn.decorators:
+        expr = decorator.decorator
+        name = dotted_name(expr.func if isinstance(expr, cst.Call) else expr) or ""
+        if "deprecat" in name.lower():
+            return True
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        # Only simple statements of the body itself: a deprecation under `if` or `try`
+        # concerns one parameter or mode, not the function.
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call) and _mentions_deprecation(value):
+                return True
+    return False
+
+
+def one_off(fn: cst.FunctionDef) -> str | None:
+    """Why overlapping the awaits of `fn` is not worth a change, or None."""
+    if DIAGNOSTIC_WORDS & set(name_words(fn.name.value)):
+        return "a diagnostics report (asked for by hand, rarely)"
+    if _announces_deprecation(fn):
+        return "a deprecated function (it announces its removal)"
+    return None
