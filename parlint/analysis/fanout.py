@@ -748,7 +748,7 @@ class _Analysis:
                         collections.extend(more)
                     else:
                         collections.append(value)
-                elif arg.star == "":
+                elif arg.star == "" and not self._bounded_element(arg.value, site):
                     literal += 1
         covered: set[int] = set()
         first_unbounded: _Width | None = None
@@ -1404,6 +1404,19 @@ class _Analysis:
                     continue
                 return False
         return True
+
+    def _bounded_element(self, element: cst.BaseExpression, site: _Site) -> bool:
+        """A literal awaitable wrapped in a bounding helper (`_bounded(fetch())`, a
+        configured helper, or a function holding a semaphore): it does not add to how many
+        run at once (PAR202), and a bounded gather is not bounded again by its fix."""
+        if not isinstance(element, cst.Call):
+            return False
+        spelled = dotted_name(element.func) or _last_name(element.func)
+        if _BOUNDED_HELPER.search(_last_name(element.func)) or any(
+            fnmatch.fnmatchcase(spelled, p) for p in self.settings.bounding_helpers
+        ):
+            return True
+        return any(self._facts(f).holds_limiter for f in self._callees(element, site))
 
     def _work_bound(self, element: cst.BaseExpression, site: _Site, depth: int) -> str | None:
         """Why the awaitable `element` does no unbounded work, or None."""

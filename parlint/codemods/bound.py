@@ -32,6 +32,22 @@ from parlint.rules.base import FixSpec, Replacement
 from parlint.types import Safety
 
 SPAWNERS = ("create_task", "ensure_future", "start_soon")
+TASK_FACTORIES = ("create_task", "ensure_future", "create_eager_task")
+
+
+def starts_tasks(call: cst.Call) -> bool:
+    """The gathered items are tasks created in the call's own arguments: they run already, so
+    a semaphore around awaiting them would bound nothing."""
+    pending: list[cst.CSTNode] = [arg.value for arg in call.args]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Call):
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+            if name in TASK_FACTORIES:
+                return True
+        pending.extend(node.children)
+    return False
 
 
 def bound_fix(
@@ -100,6 +116,24 @@ def bound_fix_in(
         max_concurrency=max_concurrency,
         asyncio_name=asyncio_name,
         scope=scope,
+    )
+
+
+def semaphore_fix(
+    module: cst.Module, call: cst.Call, *, message: str, max_concurrency: int
+) -> FixSpec | None:
+    """`bound_fix_in` as PAR201 and PAR202 offer it: always unsafe (bounding delays work, and
+    an awaitable that waits for a sibling held back by the semaphore would wait for ever),
+    with the module's own name for asyncio."""
+    from parlint.codemods.common import module_alias
+
+    return bound_fix_in(
+        module,
+        call,
+        safety=Safety.UNSAFE,
+        message=message,
+        max_concurrency=max_concurrency,
+        asyncio_name=module_alias(module, "asyncio"),
     )
 
 

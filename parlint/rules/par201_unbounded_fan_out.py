@@ -6,7 +6,7 @@ import libcst as cst
 
 from parlint.analysis.fanout import FanOut, module_fan_out
 from parlint.rules.base import FixSpec, Invalid, Rule, Valid
-from parlint.types import Option, Safety
+from parlint.types import Option
 
 
 def short(text: str, limit: int = 40) -> str:
@@ -294,34 +294,13 @@ class UnboundedFanOut(Rule):
         waited for under the semaphore, not bounded."""
         if not fan_out.api.startswith("asyncio.") or fan_out.recursive:
             return None
-        if not fan_out.spawn and _starts_tasks(fan_out.call):
-            return None
-        from parlint.codemods.bound import bound_fix_in
-        from parlint.codemods.common import module_alias
+        from parlint.codemods.bound import semaphore_fix, starts_tasks
 
-        module = self.context.module
-        return bound_fix_in(
-            module,
+        if not fan_out.spawn and starts_tasks(fan_out.call):
+            return None
+        return semaphore_fix(
+            self.context.module,
             fan_out.call,
-            safety=Safety.UNSAFE,
             message=f"Bound the fan-out with asyncio.Semaphore({max_concurrency})",
             max_concurrency=max_concurrency,
-            asyncio_name=module_alias(module, "asyncio"),
         )
-
-
-_TASK_FACTORIES = ("create_task", "ensure_future", "create_eager_task")
-
-
-def _starts_tasks(call: cst.Call) -> bool:
-    """The gathered items are tasks created in the call's own arguments."""
-    pending: list[cst.CSTNode] = [arg.value for arg in call.args]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, cst.Call):
-            func = node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-            if name in _TASK_FACTORIES:
-                return True
-        pending.extend(node.children)
-    return False

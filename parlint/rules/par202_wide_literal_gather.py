@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from parlint.analysis.fanout import module_fan_out
-from parlint.rules.base import Invalid, Rule, Valid
+from parlint.analysis.fanout import LiteralGather, module_fan_out
+from parlint.rules.base import FixSpec, Invalid, Rule, Valid
+from parlint.types import Safety
+
+# First words of operations that wait for another awaitable of the same gather.
+_WAITING_WORDS = ("wait", "acquire", "join", "recv", "receive")
 
 
 class WideLiteralGather(Rule):
@@ -37,15 +41,24 @@ class WideLiteralGather(Rule):
     or bound the awaitables with a semaphore.
 
     ## Fix safety
-    There is no fix: how to split a literal gather (which calls belong together) is a
-    judgement the author makes.
+    For an `asyncio.gather` whose every argument is a call, the fix bounds the awaitables with
+    one `asyncio.Semaphore(max-concurrency)`: results, their order and the errors stay those
+    of the gather. It is always **unsafe**: an awaitable that waits for another one of the
+    same gather (a consumer waiting for a producer listed after it) would wait for ever
+    once the semaphore is full, and timing-sensitive code (heartbeats, timeouts) runs later
+    than before. No fix is offered when an argument is not a call (a task or future may be
+    running already), creates a task, or names a waiting operation (`wait`, `acquire`,
+    `join`, `recv`/`receive`, a queue's `get`). How to split the gather instead (which calls
+    belong together) is a judgement the author makes.
 
     ## Options
     - `max-concurrency` (default 5): a gather of more literal awaitables than this is
       reported.
 
     ## Known problems
-    Each literal argument counts as one awaitable, also an event wait or a sleep. Starred
+    Each literal argument counts as one awaitable, also an event wait or a sleep; one wrapped
+    in a bounding helper (a function holding a semaphore, a name like `bounded`/`limited`, or
+    `fan-out-bounding-helpers`) does not. Starred
     arguments over data are PAR201's business and are not counted here, except literal lists
     and tuples (`*[a(), b()]`), whose items are counted.
     """
@@ -54,6 +67,7 @@ class WideLiteralGather(Rule):
     name = "wide-literal-gather"
     summary = "A gather of more literal awaitables than max-concurrency"
     default_enabled = False
+    fixable = True
     VALID = (
         Valid(
             """
@@ -61,6 +75,22 @@ class WideLiteralGather(Rule):
 
             async def load():
                 return await asyncio.gather(users(), orders(), items())
+            """
+        ),
+        Valid(
+            """
+            import asyncio
+
+            limit = asyncio.Semaphore(5)
+
+            async def bounded(awaitable):
+                async with limit:
+                    return await awaitable
+
+            async def load():
+                return await asyncio.gather(
+                    bounded(a()), bounded(b()), bounded(c()), bounded(d()), bounded(e()), bounded(f())
+                )
             """
         ),
     )
@@ -78,6 +108,24 @@ class WideLiteralGather(Rule):
                 "`asyncio.gather` of 6 literal awaitables at once exceeds max-concurrency=5: "
                 "split it into smaller gathers or bound it with a semaphore"
             ),
+            fixed="""
+            import asyncio
+
+            async def load():
+                _semaphore = asyncio.Semaphore(5)
+                async def _bounded(awaitable):
+                    async with _semaphore:
+                        return await awaitable
+                return await asyncio.gather(
+                    _bounded(a()),
+                    _bounded(b()),
+                    _bounded(c()),
+                    _bounded(d()),
+                    _bounded(e()),
+                    _bounded(f()),
+                )
+            """,
+            safety=Safety.UNSAFE,
         ),
     )
 
@@ -91,4 +139,36 @@ class WideLiteralGather(Rule):
                     f"`{gather.api}` of {gather.count} literal awaitables at once exceeds "
                     f"max-concurrency={limit}: split it into smaller gathers or bound it with a "
                     f"semaphore",
+                    fix=self._fix(gather, limit),
                 )
+
+    def _fix(self, gather: LiteralGather, limit: int) -> FixSpec | None:
+        if gather.api != "asyncio.gather" or not all(
+            isinstance(arg.value, cst.Call) and arg.star == "" and not _waits(arg.value)
+            for arg in gather.call.args
+            if arg.keyword is None
+        ):
+            return None
+        from parlint.codemods.bound import semaphore_fix, starts_tasks
+
+        if starts_tasks(gather.call):
+            return None
+        return semaphore_fix(
+            self.context.module,
+            gather.call,
+            message=f"Bound the gather with asyncio.Semaphore({limit})",
+            max_concurrency=limit,
+        )
+
+
+def _waits(call: cst.Call) -> bool:
+    """`event.wait()`, `lock.acquire()`, `queue.get()`...: may wait for a sibling."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    first = name.lstrip("_").split("_", 1)[0].lower()
+    if first in _WAITING_WORDS:
+        return True
+    if first == "get" and isinstance(func, cst.Attribute):
+        receiver = cst.Module([]).code_for_node(func.value).lower()
+        return "queue" in receiver or receiver.rsplit(".", 1)[-1] in ("q", "_q")
+    return False
