@@ -11,12 +11,15 @@ files of the same project tree, found on disk and never executed:
   own directory. No site-packages, no `sys.path`, no namespace packages.
 - a module is read and parsed with Python's `ast` only when a question needs it, and kept per
   process (`_MODULES`, bounded, re-read when its stat changes).
-- a name a package only re-exports (`from .x import f` in an `__init__.py`) is followed a few
-  levels (`MAX_REEXPORTS`).
+- a module-level name means its last binding, as when the module has run (`@overload` stubs
+  give way to the implementation); a binding that may not run (in an `if`, a `try`, a loop)
+  makes it unknown. A name a module only re-exports (`from .x import f` in an `__init__.py`,
+  or `from .x import *` with or without `__all__`) is followed a few hops (`MAX_REEXPORTS`).
 
 Every answer that cannot be given (an unreadable, undecodable, unparsable or huge file, a name
-bound twice or by an assignment, a decorated function, a re-export cycle, a module outside the
-tree) is "unknown": None, never an exception.
+bound by an assignment or conditionally, a decorated function, a re-export cycle, a star import
+of a module outside the tree, a module outside the tree) is "unknown": None, never an
+exception.
 
 Every file a `Project` consulted, found or not, is recorded with its content hash and stat
 (`Project.dependencies`): a result computed with these facts is valid only while they are the
@@ -79,11 +82,15 @@ class FunctionFacts:
 
 @dataclass
 class ModuleFacts:
-    """One parsed module: its top-level bindings, each a definition, an import or None (bound
-    some other way, or more than once)."""
+    """One parsed module: the binding of each top-level name when the module has run (the last
+    one: `@overload` stubs give way to the implementation), the position of that binding, and
+    its star imports `(position, level, module, conditional)`."""
 
     path: str
     bindings: dict[str, ast.stmt | tuple[int, str, str | None] | None]
+    positions: dict[str, int]
+    stars: list[tuple[int, int, str, bool]]
+    exported: frozenset[str] | None  # `__all__` as a literal list of strings, if any
     functions: dict[str, FunctionFacts]  # filled as asked
 
     def function(self, name: str) -> FunctionFacts | None:
@@ -100,6 +107,12 @@ class ModuleFacts:
         )
         self.functions[name] = facts
         return facts
+
+    def star_exports(self, name: str) -> bool:
+        """Whether `from this import *` binds `name` (when the module binds it)."""
+        if self.exported is not None:
+            return name in self.exported
+        return not name.startswith("_")
 
 
 def _suspends(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -125,52 +138,78 @@ def _suspends(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _module_facts(path: str, tree: ast.Module) -> ModuleFacts:
-    bindings: dict[str, ast.stmt | tuple[int, str, str | None] | None] = {}
+    facts = ModuleFacts(path, {}, {}, [], None, {})
+    position = 0
+    exported: list[str] | None = None
 
-    def bind(name: str, value: ast.stmt | tuple[int, str, str | None] | None) -> None:
-        bindings[name] = None if name in bindings else value
+    def bind(name: str, value: ast.stmt | tuple[int, str, str | None] | None,
+             conditional: bool) -> None:
+        # Python runs the module top to bottom: the last binding is the one left, and one
+        # that may not run (in an `if`, a `try`, a loop) leaves the name unknown.
+        facts.bindings[name] = None if conditional else value
+        facts.positions[name] = position
 
-    def visit(body: list[ast.stmt]) -> None:
+    def visit(body: list[ast.stmt], conditional: bool) -> None:
+        nonlocal position, exported
         for stmt in body:
+            position += 1
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bind(stmt.name, stmt)
+                bind(stmt.name, stmt, conditional)
             elif isinstance(stmt, ast.ImportFrom):
                 for alias in stmt.names:
-                    if alias.name != "*":
+                    if alias.name == "*":
+                        facts.stars.append((position, stmt.level, stmt.module or "", conditional))
+                    else:
                         bind(alias.asname or alias.name,
-                             (stmt.level, stmt.module or "", alias.name))
+                             (stmt.level, stmt.module or "", alias.name), conditional)
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
                     local = alias.asname or alias.name.split(".", 1)[0]
-                    bind(local, (0, alias.name if alias.asname else local, None))
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or (
-                type(stmt).__name__ == "TryStar"
-            ):
-                for field in ("body", "orelse", "finalbody"):
-                    visit(getattr(stmt, field, []) or [])
-                for handler in getattr(stmt, "handlers", []):
-                    visit(handler.body)
-                if isinstance(stmt, (ast.For, ast.With)):
-                    targets = [stmt.target] if isinstance(stmt, ast.For) else [
-                        item.optional_vars for item in stmt.items if item.optional_vars]
-                    for target in targets:
-                        for name in _target_names(target):
-                            bind(name, None)
-            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                    bind(local, (0, alias.name if alias.asname else local, None), conditional)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete)):
+                targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else [
+                    stmt.target]
                 for target in targets:
                     for name in _target_names(target):
-                        bind(name, None)
-            elif isinstance(stmt, ast.Delete):
-                for target in stmt.targets:
-                    for name in _target_names(target):
-                        bind(name, None)
-            elif isinstance(stmt, ast.Match):
-                for case in stmt.cases:
-                    visit(case.body)
+                        bind(name, None, conditional)
+                        if name == "__all__":
+                            value = getattr(stmt, "value", None)
+                            exported = _literal_names(value) if (
+                                isinstance(stmt, ast.Assign) and not conditional) else None
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While, ast.Match)) or (
+                type(stmt).__name__ == "TryStar"
+            ):
+                if isinstance(stmt, ast.For):
+                    for name in _target_names(stmt.target):
+                        bind(name, None, True)
+                elif isinstance(stmt, ast.With):
+                    for item in stmt.items:
+                        if item.optional_vars is not None:
+                            for name in _target_names(item.optional_vars):
+                                bind(name, None, True)
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(stmt, field, []) or [], True)
+                for handler in getattr(stmt, "handlers", []):
+                    visit(handler.body, True)
+                for case in getattr(stmt, "cases", []):
+                    visit(case.body, True)
+            else:
+                # Any other statement may bind through a walrus: those names are unknown.
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                        bind(node.target.id, None, True)
 
-    visit(tree.body)
-    return ModuleFacts(path, bindings, {})
+    visit(tree.body, False)
+    facts.exported = frozenset(exported) if exported is not None else None
+    return facts
+
+
+def _literal_names(value: ast.expr | None) -> list[str] | None:
+    if isinstance(value, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+    ):
+        return [e.value for e in value.elts]  # type: ignore[attr-defined]
+    return None
 
 
 def _target_names(target: ast.AST) -> list[str]:
@@ -330,6 +369,21 @@ class Project:
         facts = self._read(module)[1]
         if facts is None:
             return None
+        bound_at = facts.positions.get(name)
+        for position, level, source, conditional in reversed(facts.stars):
+            if bound_at is not None and position < bound_at:
+                break  # the binding comes after every star import left
+            # `from .x import *` after the binding (or instead of one): the last star import
+            # that binds the name decides.
+            target = self._module_file(module, level, source.split(".") if source else [])
+            target_facts = self._read(target)[1] if target is not None else None
+            if conditional or target is None or target_facts is None:
+                return None
+            if name in target_facts.positions:
+                if target_facts.star_exports(name):
+                    return self._lookup(target, name, seen)
+            elif target_facts.stars:
+                return None  # it may pass the name on from further star imports
         binding = facts.bindings.get(name)
         if isinstance(binding, tuple):
             level, source, imported = binding

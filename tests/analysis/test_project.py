@@ -49,10 +49,19 @@ SHOP = {
         "def plain(item):\n"
         "    return item\n\n\n"
         "rebound = render_line\n\n\n"
+        "if TYPE_CHECKING:\n"
+        "    async def maybe(item):\n"
+        "        return item\n\n\n"
+        "async def maybe_later(item):\n"
+        "    return item\n\n\n"
+        "try:\n"
+        "    from fastpath import maybe_later\n"
+        "except ImportError:\n"
+        "    pass\n\n\n"
         "async def twice(item):\n"
         "    return item\n\n\n"
         "async def twice(item):  # noqa: F811\n"
-        "    return item\n"
+        "    return await item.load()\n"
     ),
     "shop/orders/__init__.py": "",
     "shop/orders/jobs.py": "async def main():\n    pass\n",
@@ -92,6 +101,7 @@ def test_nothing_is_read_until_a_question_needs_it(shop: Path) -> None:
         pytest.param("shop.formatting.fetch_price", True, id="awaits"),
         pytest.param("shop.formatting.stream_lines", True, id="async-comprehension"),
         pytest.param("shop.formatting.locked_total", True, id="async-with"),
+        pytest.param("shop.formatting.twice", True, id="the-last-definition-wins"),
     ],
 )
 def test_an_imported_coroutine_suspends_when_its_own_body_awaits(
@@ -106,7 +116,8 @@ def test_an_imported_coroutine_suspends_when_its_own_body_awaits(
         pytest.param("shop.formatting.cached_line", id="decorated"),
         pytest.param("shop.formatting.plain", id="not-a-coroutine-function"),
         pytest.param("shop.formatting.rebound", id="bound-by-an-assignment"),
-        pytest.param("shop.formatting.twice", id="bound-twice"),
+        pytest.param("shop.formatting.maybe", id="bound-conditionally"),
+        pytest.param("shop.formatting.maybe_later", id="rebound-conditionally"),
         pytest.param("shop.formatting.missing", id="not-defined"),
         pytest.param("shop.formatting.functools", id="a-module"),
         pytest.param("shop.nowhere.f", id="no-such-module"),
@@ -148,6 +159,41 @@ def test_broken_or_endless_modules_are_unknown(
             path.write_text(text)
     (tmp_path / "pkg" / "main.py").write_text("")
     assert Project(str(tmp_path / "pkg" / "main.py")).suspends(qualified) is None
+
+
+STARS = {
+    "pkg/__init__.py": "from .api import *\nfrom .extra import *\n",
+    "pkg/api.py": (
+        "__all__ = ['render', 'fetch']\n\n\n"
+        "async def render(x):\n    return str(x)\n\n\n"
+        "async def fetch(client):\n    return await client.get()\n\n\n"
+        "async def hidden(x):\n    return x\n"
+    ),
+    "pkg/extra.py": "async def _private(x):\n    return x\n\n\nasync def shown(x):\n    return x\n",
+    "pkg/override.py": "async def render(x):\n    return await x.load()\n\n\nfrom .api import *\n",
+    "pkg/chained.py": "from .both import *\n",
+    "pkg/both.py": "from .api import *\n",
+    "pkg/main.py": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("qualified", "suspends"),
+    [
+        pytest.param("pkg.render", False, id="through-a-star-import"),
+        pytest.param("pkg.fetch", True, id="through-a-star-import-awaits"),
+        pytest.param("pkg.shown", False, id="from-the-last-star-import-that-binds-it"),
+        pytest.param("pkg.hidden", None, id="left-out-of-all"),
+        pytest.param("pkg._private", None, id="private-without-all"),
+        pytest.param("pkg.override.render", False, id="rebound-by-a-later-star-import"),
+        pytest.param("pkg.chained.render", None, id="star-of-a-star"),
+    ],
+)
+def test_star_imports_are_followed_where_they_decide(
+    tmp_path: Path, qualified: str, suspends: bool | None
+) -> None:
+    write_tree(tmp_path, STARS)
+    assert Project(str(tmp_path / "pkg" / "main.py")).suspends(qualified) is suspends
 
 
 def test_a_huge_module_is_not_parsed(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
