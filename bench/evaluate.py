@@ -297,7 +297,8 @@ def lint_files(corpus: Path, files: Iterable[str]) -> tuple[dict[str, list[Hit]]
         if isinstance(decoded, Finding):
             findings: Sequence[Finding] = (decoded,)
         else:
-            findings = lint_source(decoded.source, file, config).findings
+            # The file's real path: the analysis reads the modules it imports from its project.
+            findings = lint_source(decoded.source, str(path), config).findings
         hits[file] = [Hit(f.code, f.line, f.message) for f in findings]
         errors += [
             f"{file}:{f.line}: {f.code} {f.message}"
