@@ -12,11 +12,13 @@ tree and the text, the functions that matter:
 - *context*, what the analysis reads of other code, to a fixpoint: the functions a kept one
   names (by a plain name a function, through `self.`/`cls.` a method: summaries of same-module
   calls, workers followed into; any name where results of `return_exceptions=True` may go to a
-  checking helper); the enclosing functions of a kept one; whoever mentions a kept function that
-  holds a fan-out, and their callers in turn (PAR301 asks whether every caller handles errors,
-  PAR201 what every caller passes); and every method of a class with kept code (the analysis
-  reads class-wide facts: attribute types and values from `self.x = X()`, the objects some
-  method connects or logs in).
+  checking helper); the enclosing functions of a kept one; whoever mentions a function that
+  holds a fan-out, with the functions around the mention, but not what they call nor their own
+  callers (PAR301 asks whether every caller handles errors, PAR201 what every caller passes:
+  analysis.fanout reads the direct callers' own code only); and every method of a class
+  holding code that PAR101/PAR102 analyse or summarise (a candidate of theirs and what it
+  calls: their analysis reads class-wide facts, attribute types and values from
+  `self.x = X()`, the objects some method connects or logs in; the fan-out analysis reads none).
 
 Words count wherever they occur (strings and comments too): that only keeps more. Everything
 outside functions (imports, globals, class bodies, decorators, signatures) is always kept. The
@@ -255,10 +257,8 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> set[_Def] | None:
             inside[d.first : d.last + 1] = b"\x01" * (d.last - d.first + 1)
     outside_sites = any(not inside[line] for line in fan_out)
 
-    def candidate(d: _Def) -> bool:
-        if _count(fan_out, d.first, d.last):
-            return True
-        if not awaiting_rules or not isinstance(d.node, ast.AsyncFunctionDef):
+    def awaiting_candidate(d: _Def) -> bool:
+        if not isinstance(d.node, ast.AsyncFunctionDef):
             return False
         low, high = bisect_left(awaits, d.first), bisect_right(awaits, d.last)
         # Two awaits (PAR101), or one and a `for` (PAR102), before the exact test.
@@ -266,8 +266,9 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> set[_Def] | None:
             return may_group_or_loop(d.node)
         return False
 
-    seeds = [d for d in defs if candidate(d)]
-    if not seeds and not outside_sites:
+    holders = [d for d in defs if _count(fan_out, d.first, d.last)]
+    awaiting = [d for d in defs if awaiting_rules and awaiting_candidate(d)]
+    if not holders and not awaiting and not outside_sites:
         return None
     by_name: dict[str, list[_Def]] = {}
     for d in defs:
@@ -277,54 +278,52 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> set[_Def] | None:
 
     keep: set[_Def] = set()  # kept whole
     expanded: set[_Def] = set()  # kept, and what it needs is kept too
-    followed: set[_Def] = set()  # its callers are kept too
-    callers: list[_Def] = []  # functions whose callers are needed
-    classes: set[str] = set()  # the classes of kept methods and of the functions nested in them
-    pending: list[_Def] = list(seeds)
+    analysed: set[_Def] = set()  # expanded for PAR101/PAR102: its class is read too
+    followed: set[_Def] = set()  # holds a fan-out: whoever mentions it is kept too
+    classes: set[str] = set()  # the classes whose methods PAR101/PAR102 read facts of
+    # (function, whether PAR101/PAR102 analyse it or summarise it for a function they analyse)
+    pending: list[tuple[_Def, bool]] = [(d, False) for d in holders]
+    pending.extend((d, True) for d in awaiting)
     if outside_sites:
         # A fan-out at module or class level: what it calls may be followed into.
         outside = "".join(line for i, line in enumerate(scan.lines, 1) if not inside[i])
-        pending.extend(d for name in _IDENTIFIER.findall(outside) for d in by_name.get(name, ()))
-    while pending or callers:
-        if not pending:
-            # Whoever mentions a function that holds a fan-out: PAR301 asks whether every caller
-            # handles errors, PAR201 what every caller passes, and through the callers'
-            # parameters what their callers pass (so callers of callers, transitively).
-            d = callers.pop()
-            if d in followed:
-                continue
-            followed.add(d)
-            for line in scan.mentions(d.node.name):
-                for other in defs:
-                    if other.first <= line <= other.last:
-                        pending.append(other)
-                        callers.append(other)
-            continue
-        d = pending.pop()
-        if d in expanded:
+        pending.extend(
+            (d, False) for name in _IDENTIFIER.findall(outside) for d in by_name.get(name, ())
+        )
+    while pending:
+        d, for_awaits = pending.pop()
+        if d in analysed or (d in expanded and not for_awaits):
             continue
         expanded.add(d)
         keep.add(d)
         text = _text(scan, d)
         # The enclosing functions (their facts and scopes hold the kept code).
         if d.parent is not None:
-            pending.append(d.parent)
+            pending.append((d.parent, for_awaits))
         # Same-module functions it may call, alias or hand on: by a plain name a function (a
         # method is never in scope by its name), through `self`/`cls` a method or anything;
         # result-checking helpers (PAR302) by any name.
         if "return_exceptions" in text:
             for name in set(_IDENTIFIER.findall(text)):
-                pending.extend(by_name.get(name, ()))
+                pending.extend((f, for_awaits) for f in by_name.get(name, ()))
         else:
             for name in set(_PLAIN_NAME.findall(text)):
-                pending.extend(f for f in by_name.get(name, ()) if f.method_of is None)
+                pending.extend((f, for_awaits) for f in by_name.get(name, ()) if f.method_of is None)
             for name in set(attribute_of.findall(text)):
-                pending.extend(by_name.get(name, ()))
-        if _count(fan_out, d.first, d.last):
-            callers.append(d)
-        if d.owner is not None:
-            classes.add(d.owner)
-    # Every method of their classes: the analysis reads class-wide facts from all of them
+                pending.extend((f, for_awaits) for f in by_name.get(name, ()))
+        if for_awaits:
+            analysed.add(d)
+            if d.owner is not None:
+                classes.add(d.owner)
+        if d not in followed and _count(fan_out, d.first, d.last):
+            # Whoever mentions a function that holds a fan-out, with its enclosing functions
+            # (every function around the mention): PAR301 asks whether every caller handles
+            # errors, PAR201 what every caller passes. Only there, in the caller's own code
+            # (analysis.fanout reads the direct callers only, and nothing they call).
+            followed.add(d)
+            for line in scan.mentions(d.node.name):
+                keep.update(other for other in defs if other.first <= line <= other.last)
+    # Every method of their classes: PAR101/PAR102 read class-wide facts from all of them
     # (attribute types and values, the objects some method connects or logs in).
     keep.update(d for d in defs if d.method_of in classes)
     return keep

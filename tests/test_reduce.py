@@ -376,6 +376,66 @@ def test_the_callers_of_a_gathering_function_are_kept_for_par301() -> None:
     assert "PAR301" not in {f.code for f in whole.findings}
 
 
+CALLERS_OF_CALLERS = '''\
+import asyncio
+
+
+class Sync:
+    def __init__(self, client):
+        self.client = client
+        self.retries = 3
+
+    def describe(self):
+        return f"sync with {self.retries} retries"
+
+    async def refresh_all(self, items):
+        await asyncio.gather(*(self.client.refresh(i) for i in items))
+
+    async def refresh_users(self):
+        users = load_users()
+        await self.refresh_all(users)
+
+
+async def nightly(sync):
+    await sync.refresh_users()
+
+
+def load_users():
+    return ["a", "b"]
+'''
+
+
+def test_only_the_direct_callers_of_a_fan_out_are_kept_and_not_what_they_call() -> None:
+    result = reduce(CALLERS_OF_CALLERS)
+    lines = result.source.splitlines()
+    # The direct caller is kept (PAR201 reads the arguments it passes) ...
+    assert "        await self.refresh_all(users)" in lines
+    # ... but not what it calls, nor its own callers (analysis.fanout reads neither).
+    assert '    return ["a", "b"]' not in lines
+    assert "    await sync.refresh_users()" not in lines
+    # Nothing PAR101/PAR102 analyse is in the class: its other methods are not read.
+    assert '        return f"sync with {self.retries} retries"' not in lines
+    assert "        self.client = client" not in lines
+    whole, reduced = both(CALLERS_OF_CALLERS)
+    assert whole == reduced
+
+
+def test_a_class_with_code_par101_analyses_keeps_every_method() -> None:
+    source = CALLERS_OF_CALLERS.replace(
+        "    def describe(self):\n",
+        "    async def both(self):\n"
+        "        a = await self.client.get_a()\n"
+        "        b = await self.client.get_b()\n"
+        "        return a, b\n\n"
+        "    def describe(self):\n",
+    )
+    lines = reduce(source).source.splitlines()
+    assert "        self.client = client" in lines
+    assert '        return f"sync with {self.retries} retries"' in lines
+    whole, reduced = both(source)
+    assert whole == reduced
+
+
 TRICKY = (
     "import asyncio\r\n"
     "\r\n"
