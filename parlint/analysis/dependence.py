@@ -63,6 +63,7 @@ from parlint.analysis.summaries import (
     call_kind,
     compound_suites,
     local_types,
+    overridable_stub,
 )
 from parlint.analysis.walk import children, suite_statements
 from parlint.analysis.worth import one_off
@@ -1136,6 +1137,8 @@ class _FunctionAnalyser:
             project, call = self.ctx.project, site.call
             return project is not None and call is not None and project.suspends(
                 imported_name(dotted_name(call.func), self.imports)) is False
+        if info.self_name is not None and overridable_stub(info.node):
+            return False  # a subclass's hook: its body is not what runs
         return info.node.asynchronous is not None and not _awaits_anything(info.node.body)
 
     def _callable_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:

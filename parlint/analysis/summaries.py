@@ -265,6 +265,35 @@ def _is_static(fn: cst.FunctionDef) -> bool:
     )
 
 
+def overridable_stub(fn: cst.FunctionDef) -> bool:
+    """An `@abstractmethod`, or a method whose body only documents it (`...`, `pass`, a
+    docstring, `raise NotImplementedError`): a hook a subclass implements. What a call to it
+    does on `self` is the implementor's, not this body's (two hooks often share one session)."""
+    if any((dotted_name(d.decorator) or "").endswith("abstractmethod") for d in fn.decorators):
+        return True
+    if isinstance(fn.body, cst.SimpleStatementSuite):
+        smalls = list(fn.body.body)
+    else:
+        smalls = []
+        for stmt in fn.body.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                return False
+            smalls.extend(stmt.body)
+    return all(map(_documents_only, smalls))
+
+
+def _documents_only(small: cst.BaseSmallStatement) -> bool:
+    """`pass`, `...`, a string, or `raise NotImplementedError[(...)]`."""
+    if isinstance(small, cst.Pass):
+        return True
+    if isinstance(small, cst.Expr):
+        return isinstance(small.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString))
+    if isinstance(small, cst.Raise) and small.exc is not None:
+        exc = small.exc.func if isinstance(small.exc, cst.Call) else small.exc
+        return dotted_name(exc) == "NotImplementedError"
+    return False
+
+
 def build_module_context(module: cst.Module, patterns: EffectPatterns) -> ModuleContext:
     ctx = ModuleContext(module=module, imports=import_table(module), patterns=patterns)
     for stmt in module.body:
@@ -334,6 +363,9 @@ def _attribute_types(
 def _local_summary(ctx: ModuleContext, info: FunctionInfo) -> tuple[Summary, set[str], set[str]]:
     """The function's own summary, plus its self-callees and module-function callees."""
     fn = info.node
+    if info.self_name is not None and overridable_stub(fn):
+        # A subclass's hook: it may touch all of self.
+        return Summary(touches_self=True), set(), set()
     facts = suite_facts(fn.body)
     self_name = info.self_name
     params = {p.name.value for p in all_params(fn.params)}

@@ -106,3 +106,49 @@ def test_summaries_are_computed_only_for_the_functions_reached():
     summaries = build_module_context(module, EffectPatterns()).summaries
     assert summaries.get("a") is not None and summaries.get("missing") is None
     assert set(summaries.own) == {"a", "b"}
+
+
+HOOKS = '''
+import abc
+
+
+class Paginator(abc.ABC):
+    @abc.abstractmethod
+    async def get_total(self):
+        """How many rows."""
+
+    async def get_items(self):
+        raise NotImplementedError("subclasses query a page")
+
+    async def describe(self):
+        ...
+
+    async def cached_total(self):
+        return self._total
+
+    async def page(self):
+        return await self.get_total(), await self.get_items()
+'''
+
+
+@pytest.mark.parametrize("hook", ["get_total", "get_items", "describe"])
+def test_hooks_a_subclass_implements_may_touch_all_of_self(hook):
+    ctx = build_module_context(cst.parse_module(textwrap.dedent(HOOKS)), EffectPatterns())
+    assert ctx.summaries[f"Paginator.{hook}"].touches_self
+    assert not ctx.summaries["Paginator.cached_total"].touches_self
+
+
+def test_abstract_hooks_awaited_in_turn_are_not_grouped():
+    from parlint.analysis.provider import analyse_module
+
+    source = HOOKS + '''
+    async def both(self):
+        total = await self.get_total()
+        items = await self.get_items()
+        return total, items
+'''
+    (both,) = [
+        a for a in analyse_module(cst.parse_module(textwrap.dedent(source)))
+        if a.function.name.value == "both"
+    ]
+    assert both.groups == []
