@@ -262,8 +262,12 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> set[_Def] | None:
             return False
         low, high = bisect_left(awaits, d.first), bisect_right(awaits, d.last)
         # Two awaits (PAR101), or one and a `for` (PAR102), before the exact test.
-        if high - low >= 2 or (high - low == 1 and _FOR.search(_text(scan, d))):
-            return may_group_or_loop(d.node)
+        if high - low < 1:
+            return False
+        # Every loop and comprehension spells `for`.
+        loops = _FOR.search(_text(scan, d)) is not None
+        if high - low >= 2 or loops:
+            return may_group_or_loop(d.node, loops)
         return False
 
     holders = [d for d in defs if _count(fan_out, d.first, d.last)]
@@ -336,7 +340,7 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LOOPS = (ast.For, *_COMPREHENSIONS)
 
 
-def may_group_or_loop(fn: ast.AsyncFunctionDef) -> bool:
+def may_group_or_loop(fn: ast.AsyncFunctionDef, loops: bool = True) -> bool:
     """Whether the analysis of `fn` (analysis.dependence) may hold an `AwaitGroup` (PAR101) or a
     `LoopAnalysis` (PAR102): a necessary condition, from what the analysis builds them of.
 
@@ -356,9 +360,11 @@ def may_group_or_loop(fn: ast.AsyncFunctionDef) -> bool:
       Dependence is transitive (a stage is one more than the latest it depends on), so: two
       sites of one suite, the later one not depending on the earlier one directly or through
       the sites in between.
+
+    `loops=False`: the caller knows the function spells no `for` (so holds no loop).
     """
-    return _awaits_in_a_loop(fn.body) or any(
-        _independent_pair(suite) for suite in _suites(fn.body)
+    return any(_independent_pair(suite) for suite in _suites(fn.body)) or (
+        loops and _awaits_in_a_loop(fn.body)
     )
 
 
