@@ -26,7 +26,14 @@ from typing import Iterator, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from parlint.analysis.effects import CallKind, kind_of_name, name_words, receiver_name
+from parlint.analysis.effects import (
+    SUBPROCESS_CALLS,
+    CallKind,
+    kind_of_name,
+    name_words,
+    read_only_command,
+    receiver_name,
+)
 from parlint.analysis.facts import (
     Facts,
     _Walker,
@@ -386,7 +393,10 @@ class _FunctionAnalyser:
             summary, on_self, receiver = None, True, self.self_name  # `super().m()`: all of self
         barrier: Reason | None = None
         is_offload = qualified in OFFLOAD_CALLS or method in OFFLOAD_CALLS
-        if qualified and qualified.startswith(FRAMEWORK_PREFIXES) and not is_offload:
+        if qualified in SUBPROCESS_CALLS and read_only_command(call) is not None:
+            # A program that only reads (`git rev-parse HEAD`): a read, not a framework step.
+            site.kind = CallKind.READ_ONLY
+        elif qualified and qualified.startswith(FRAMEWORK_PREFIXES) and not is_offload:
             kind_name = "pacing" if (method or "").startswith("sleep") else "framework"
             barrier = Reason(kind_name, label, line)
         elif receiver and self._sync_primitive(receiver, rtype):

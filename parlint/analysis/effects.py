@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import libcst as cst
+
 from parlint.analysis.options import (
     DEFAULT_CONCURRENT_SAFE_RECEIVERS,
     DEFAULT_ORDERED_CALLS,
@@ -108,6 +110,38 @@ def kind_of_name(name: str | None) -> CallKind:
             return CallKind.EFFECTFUL
         return CallKind.READ_ONLY
     return CallKind.UNKNOWN
+
+
+# Calls that run a program and wait for it (the command is their first argument).
+SUBPROCESS_CALLS = frozenset(
+    ("anyio.run_process", "trio.run_process")
+)
+# `git` subcommands that only read the repository (no lock taken, nothing written): two of
+# them in one working copy may run at once.
+READ_ONLY_GIT = frozenset(
+    """rev-parse rev-list status log show diff describe ls-files ls-remote ls-tree cat-file
+    merge-base show-ref for-each-ref blame""".split()
+)
+
+
+def read_only_command(call: cst.Call) -> str | None:
+    """`run_process(["git", "rev-parse", "HEAD"], cwd=repo)`: the command, when it is a
+    literal list whose program is git and whose subcommand only reads (options before the
+    subcommand not allowed: `git -c k=v ...` may write config), else None."""
+    if not call.args or call.args[0].keyword is not None:
+        return None
+    first = call.args[0].value
+    if not isinstance(first, (cst.List, cst.Tuple)) or len(first.elements) < 2:
+        return None
+    words = []
+    for element in first.elements[:2]:
+        value = element.value
+        if not isinstance(value, cst.SimpleString) or isinstance(element, cst.StarredElement):
+            return None
+        words.append(value.evaluated_value)
+    if words[0] == "git" and words[1] in READ_ONLY_GIT:
+        return " ".join(str(w) for w in words)
+    return None
 
 
 class _PatternSet:

@@ -147,7 +147,10 @@ class SequentialAwaits(Rule):
     `extend-serial-receivers`. Calls of unclear effect are not grouped, except one-noun
     queries through a concurrency-safe service client (missed findings).
     Lookups that take only the application object (`await get_info(app)`) are skipped as
-    process-wide, cached state.
+    process-wide, cached state. A subprocess (`anyio.run_process`, `trio.run_process`) keeps
+    its place unless its command is a literal read-only git query (`["git", "rev-parse",
+    ...]`, `status`, `log`, `show`, `diff`, `describe`, `ls-files`...): what any other program
+    does is not known.
     """
 
     code = "PAR101"

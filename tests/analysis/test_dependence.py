@@ -370,3 +370,29 @@ def test_under_a_specific_handler_only_a_shared_plain_argument_orders_two_reads(
     sites = analysis.sites
     reason = pair_reason(analysis, sites[2].node, sites[3].node)
     assert reason.kind == "stage" and "checks `name` and may raise `NotFound`" in reason.detail
+
+
+def test_two_read_only_git_queries_run_as_subprocesses_may_start_together():
+    import textwrap
+
+    import libcst as cst
+
+    from parlint.analysis.provider import analyse_module
+
+    module = cst.parse_module(textwrap.dedent("""
+        from anyio import run_process
+
+        async def revisions(repo):
+            head = await run_process(["git", "rev-parse", "HEAD"], cwd=repo)
+            target = await run_process(["git", "rev-parse", "--verify", "v1^{commit}"], cwd=repo)
+            return head, target
+
+        async def pull(repo):
+            await run_process(["git", "pull"], cwd=repo)
+            head = await run_process(["git", "rev-parse", "HEAD"], cwd=repo)
+            return head
+    """))
+    revisions, pull = analyse_module(module)
+    assert [len(g.sites) for g in revisions.groups] == [2]
+    assert all(site.read_only for site in revisions.groups[0].sites)
+    assert pull.groups == []

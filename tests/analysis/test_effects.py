@@ -74,3 +74,24 @@ def test_ordered_calls_match_method_or_qualified_name():
     assert patterns.ordered_pattern("drain", "writer.drain")
     assert patterns.ordered_pattern("commit", None)
     assert patterns.ordered_pattern("get_user", "api.get_user") is None
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        pytest.param('run_process(["git", "rev-parse", "HEAD"], cwd=repo)', "git rev-parse",
+                     id="rev-parse"),
+        pytest.param('run_process(("git", "status", "--porcelain"))', "git status", id="tuple"),
+        pytest.param('run_process(["git", "fetch", "origin"])', None, id="fetch-writes"),
+        pytest.param('run_process(["git", "-c", "a=b", "log"])', None, id="option-first"),
+        pytest.param('run_process(cmd + ["log"])', None, id="not-literal"),
+        pytest.param('run_process(["python3", "--version"])', None, id="other-program"),
+        pytest.param('run_process(command=["git", "log"])', None, id="keyword"),
+    ],
+)
+def test_read_only_command_is_a_literal_git_query(source, expected):
+    import libcst as cst
+
+    from parlint.analysis.effects import read_only_command
+
+    assert read_only_command(cst.parse_expression(source)) == expected
