@@ -17,6 +17,9 @@ Modules (each fact unit-tested under tests/analysis/):
 - `dependence`: `analyse_function(fn, ctx) -> FunctionAnalysis` with `AwaitSite`s,
   `BlockAnalysis` (statements with stages and barriers), `AwaitGroup`s (PAR101) and
   `LoopAnalysis` (PAR102); every "no" is a `Reason`; `pair_reason` explains a pair.
+- `project`: the other modules of the file's project (`Project`), found from its path and read
+  with `ast` only when a question needs them (does an imported coroutine ever suspend?); every
+  file consulted is recorded for the cache (`FileResult.dependencies`).
 - `provider`: `AsyncFunctionProvider`, the lazy libcst metadata provider rules depend on
   (`FunctionDef` -> `FunctionAnalysis`), `analyse_module` outside a wrapper, `is_test_path`.
 - `walk`: `children(node)`, the syntactic children of a node by a plain field walk (libcst's

@@ -94,7 +94,8 @@ class AwaitInLoop(Rule):
     (its behaviour may touch shared state), lifecycle and hook calls (`emit_startup`,
     callbacks, handlers), a database handle reached through the item, generic executors that
     take the operation from the item (`execute_command(*cmd.args)`), recursion over children,
-    same-module coroutines that await nothing (no I/O to overlap), and a loop whose results
+    coroutines that await nothing (no I/O to overlap; also when imported from another module
+    of the same project, found from the file's path), and a loop whose results
     replace its own iterable field (`self.ids = resolved`: an in-place normalisation). `while` loops (polling, retries, pagination) and
     `async for` bodies (streaming) are never reported.
 
@@ -167,9 +168,10 @@ class AwaitInLoop(Rule):
     an explicit sleep; mark it with `# noqa: PAR102` or lower `max-concurrency`.
     Loops through one object of unknown type are not reported even when that object is an
     HTTP API client that serves concurrent requests well: annotate it with its client type,
-    or add its name to `concurrent-safe-receivers`. Callees in other modules are not read: a
-    helper that does no I/O or hits a cache, or items that share one upstream account through
-    their own objects, can still be reported.
+    or add its name to `concurrent-safe-receivers`. Of a callee in another module of the
+    project parlint reads only whether it awaits at all (an undecorated `async def`); a
+    helper there that hits a cache, a library's helper, or items that share one upstream
+    account through their own objects, can still be reported.
     """
 
     code = "PAR102"
