@@ -18,7 +18,10 @@ tree and the text, the functions that matter:
   analysis.fanout reads the direct callers' own code only); and every method of a class
   holding code that PAR101/PAR102 analyse or summarise (a candidate of theirs and what it
   calls: their analysis reads class-wide facts, attribute types and values from
-  `self.x = X()`, the objects some method connects or logs in; the fan-out analysis reads none).
+  `self.x = X()`, the objects some method connects or logs in; the fan-out analysis reads none),
+  of a method kept for nothing else only the statements those facts come from (assignments,
+  `with ... as`, calls of connect-like methods, await sites, nested definitions:
+  `_keep_class_facts`).
 
 Words count wherever they occur (strings and comments too): that only keeps more. Everything
 outside functions (imports, globals, class bodies, decorators, signatures) is always kept. The
@@ -168,15 +171,18 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
         return None
     scan = _Scan(source, lines, [0, *accumulate(map(len, lines))][:-1] or [0])
     _collect(tree.body, None, None, scan)
-    keep = _kept(scan, awaiting_rules)
-    if keep is None:
+    kept = _kept(scan, awaiting_rules)
+    if kept is None:
         return Reduced(source, nothing=True, total_lines=len(lines))
+    keep, facts_only = kept
     out = list(lines)
     kept_lines = len(lines)
     for d in scan.defs:
+        if d in facts_only and d.body and not _too_long(d, lines):
+            kept_lines -= _keep_class_facts(d.node.body, lines, out)
         if d in keep or d.body == 0 or (d.parent is not None and d.parent not in keep):
             continue  # kept, not blankable, or inside a function blanked already
-        if d.long or max(map(len, lines[d.body - 1 : d.last])) > _LONG_LINE:
+        if _too_long(d, lines):
             keep.add(d)  # maybe an expression nested too deeply to analyse or parse: as whole
             continue
         kept_lines -= d.last - d.body + 1
@@ -185,6 +191,10 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
         for index in range(d.body, d.last):
             out[index] = _ending(lines[index])
     return Reduced("".join(out), kept_lines=kept_lines, total_lines=len(lines))
+
+
+def _too_long(d: _Def, lines: list[str]) -> bool:
+    return d.long or max(map(len, lines[d.body - 1 : d.last])) > _LONG_LINE
 
 
 def _ending(line: str) -> str:
@@ -245,9 +255,10 @@ def _text(scan: _Scan, d: _Def) -> str:
     return d.text
 
 
-def _kept(scan: _Scan, awaiting_rules: bool = True) -> set[_Def] | None:
-    """The functions kept whole; None when nothing in the file is a candidate. Without
-    `awaiting_rules` (PAR101 and PAR102 off), only fan-outs are candidates."""
+def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def]] | None:
+    """The functions kept, and those of them kept only for their class's facts; None when
+    nothing in the file is a candidate. Without `awaiting_rules` (PAR101 and PAR102 off), only
+    fan-outs are candidates."""
     defs = scan.defs
     fan_out = scan.fan_out_calls()
     awaits = scan.mentions("await")
@@ -328,9 +339,107 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> set[_Def] | None:
             for line in scan.mentions(d.node.name):
                 keep.update(other for other in defs if other.first <= line <= other.last)
     # Every method of their classes: PAR101/PAR102 read class-wide facts from all of them
-    # (attribute types and values, the objects some method connects or logs in).
-    keep.update(d for d in defs if d.method_of in classes)
-    return keep
+    # (attribute types and values, the objects some method connects or logs in); of a method
+    # kept for nothing else, only the statements those facts come from (`_keep_class_facts`).
+    facts_only = {d for d in defs if d.method_of in classes and d not in keep}
+    keep |= facts_only
+    return keep, facts_only
+
+
+# --- methods kept for their class's facts ----------------------------------------------------
+
+# Method names analysis.dependence.SESSION_CALL matches (a test keeps the two equal): a method
+# that calls one on `self.x` makes `self.x` a session for the whole class.
+SESSION_CALL = re.compile(r"log_?in|sign_?in|auth|connect|open|start_session|handshake",
+                          re.IGNORECASE)
+_WITH = (ast.With, ast.AsyncWith)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _keep_class_facts(body: list[ast.stmt], lines: list[str], out: list[str]) -> int:
+    """Blank, in a method kept only for its class's facts, every statement those facts do not
+    come from; the number of lines blanked. A necessary condition, from what is read of such a
+    method (analysis.summaries `_add_class`, receivers `_class_values`, `class_sessions`; it is
+    never called from analysed code, which would keep it whole):
+
+    - its local types (`local_types`) and `self.x` values (`simple_assignments`): assignments,
+      annotated assignments and `with ... as` items, in order, through every compound statement
+      but not into nested scopes;
+    - the calls of `connect`/`login`-like methods anywhere in it (`class_sessions`): every
+      statement whose text spells one is kept;
+    - nested functions and classes are kept (their bodies are blanked as anywhere else);
+    - and its own analysis, when it is an `async def`, must stay empty: it was no PAR101/PAR102
+      candidate, and it stays none because every await site stays in its suite (statements
+      are only removed, never moved: `may_group_or_loop` sees the same sites suite by suite and
+      no new loop).
+
+    A compound statement stays (with its headers) when anything in it stays; a suite left
+    empty gets `pass`. Statements sharing a line with another (`a; b`, one-line suites) and
+    `elif` clauses stay."""
+    blanked: set[int] = set()
+
+    def blank(first: int, last: int, keep_pass: bool) -> None:
+        for number in range(first, last + 1):
+            out[number - 1] = _ending(lines[number - 1])
+            blanked.add(number)
+        if keep_pass:
+            line = lines[first - 1]
+            out[first - 1] = _INDENT.match(line).group() + "pass" + _ending(line)  # type: ignore[union-attr]
+            blanked.discard(first)
+
+    def stays(stmt: ast.stmt, after: ast.stmt | None, clause: bool) -> bool:
+        """Whether `stmt` stays (its own suites reduced in place)."""
+        if isinstance(stmt, _DEFINITIONS):
+            return True
+        alone = _INDENT.match(lines[stmt.lineno - 1]).end() == stmt.col_offset and (  # type: ignore[union-attr]
+            after is None or after.lineno > (stmt.end_lineno or stmt.lineno)
+        )
+        suites = _own_suites(stmt)
+        kept_inside = False
+        for index, suite in enumerate(suites):
+            # `elif`: the `If` alone in an `If`'s orelse, spelled so.
+            elif_clause = (
+                isinstance(stmt, ast.If) and index == 1 and len(suite) == 1
+                and isinstance(suite[0], ast.If)
+                and lines[suite[0].lineno - 1].lstrip().startswith("elif")
+            )
+            kept_inside = reduce_suite(suite, elif_clause) or kept_inside
+        if clause or not alone or kept_inside or _site(stmt):
+            return True
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            return True
+        if isinstance(stmt, _WITH) and any(item.optional_vars for item in stmt.items):
+            return True
+        text = "".join(lines[stmt.lineno - 1 : stmt.end_lineno or stmt.lineno])
+        return SESSION_CALL.search(text) is not None
+
+    def reduce_suite(suite: list[ast.stmt], clause: bool = False) -> bool:
+        decisions = [
+            stays(stmt, suite[index + 1] if index + 1 < len(suite) else None, clause)
+            for index, stmt in enumerate(suite)
+        ]
+        if not any(decisions):
+            blank(suite[0].lineno, suite[-1].end_lineno or suite[-1].lineno, keep_pass=True)
+            return False
+        for stmt, stay in zip(suite, decisions):
+            if not stay:
+                blank(stmt.lineno, stmt.end_lineno or stmt.lineno, keep_pass=False)
+        return True
+
+    reduce_suite(body)
+    return len(blanked)
+
+
+def _own_suites(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists of a compound statement (body first, then orelse), not of nested
+    scopes."""
+    if isinstance(stmt, _DEFINITIONS):
+        return []
+    suites = [getattr(stmt, name, None) for name in ("body", "orelse")]
+    suites += [handler.body for handler in getattr(stmt, "handlers", ())]
+    suites.append(getattr(stmt, "finalbody", None))
+    suites += [case.body for case in getattr(stmt, "cases", ())]
+    return [suite for suite in suites if suite and isinstance(suite, list)]
 
 
 # --- PAR101/PAR102 candidates: what analysis.dependence can make a group or a loop of ----------

@@ -20,7 +20,7 @@ from parlint.config import build_config, validate
 from parlint.engine import analyse, lint_source, read_source
 from parlint.analysis import provider
 from parlint.analysis.provider import LEAVE_TESTS_ALONE, analyse_module
-from parlint.reduce import FAN_OUT_NAMES, may_group_or_loop, reduce_source
+from parlint.reduce import FAN_OUT_NAMES, SESSION_CALL, may_group_or_loop, reduce_source
 from parlint.registry import all_rules
 from parlint.types import Finding
 
@@ -86,13 +86,15 @@ def test_functions_nothing_needs_become_pass_and_every_kept_line_is_unchanged() 
     # unrelated() and Formatter.render() are neither candidates nor called by one: blanked.
     assert reduced[25:29] == ["    pass\n", "\n", "\n", "\n"]
     assert reduced[33] == "        pass\n"
-    blanked = {25, 26, 27, 28, 33}
+    # Service.describe() is kept for the class's facts only: its assignments stay.
+    assert reduced[10] == "\n"
+    blanked = {10, 25, 26, 27, 28, 33}
     for index, line in enumerate(lines):
         if index not in blanked:
             assert reduced[index] == line, index
-    # Every method of Service is kept: the analysis reads class-wide facts (the constructor
-    # types `self.client`, which the candidates use).
-    assert "return \" \".join(words)" in result.source
+    # The constructor stays: the analysis reads class-wide facts (the constructor types
+    # `self.client`, which the candidates use).
+    assert "        self.client = client\n" in reduced
     cst.parse_module(result.source)
 
 
@@ -420,7 +422,7 @@ def test_only_the_direct_callers_of_a_fan_out_are_kept_and_not_what_they_call() 
     assert whole == reduced
 
 
-def test_a_class_with_code_par101_analyses_keeps_every_method() -> None:
+def test_a_class_with_code_par101_analyses_keeps_the_facts_of_every_method() -> None:
     source = CALLERS_OF_CALLERS.replace(
         "    def describe(self):\n",
         "    async def both(self):\n"
@@ -431,7 +433,9 @@ def test_a_class_with_code_par101_analyses_keeps_every_method() -> None:
     )
     lines = reduce(source).source.splitlines()
     assert "        self.client = client" in lines
-    assert '        return f"sync with {self.retries} retries"' in lines
+    assert "        self.retries = 3" in lines
+    assert '        return f"sync with {self.retries} retries"' not in lines
+    assert lines[lines.index("    def describe(self):") + 1] == "        pass"
     whole, reduced = both(source)
     assert whole == reduced
 
@@ -509,6 +513,150 @@ def test_noqa_comments_are_read_from_the_whole_file() -> None:
 def test_the_fan_out_names_are_the_calls_the_analysis_collects() -> None:
     words = set(FAN_OUT_WORDS.pattern.split("(", 1)[1].split(")", 1)[0].split("|"))
     assert set(FAN_OUT_NAMES) == words == _INTERESTING_CALLS
+
+
+def test_the_session_calls_are_the_analysis_s() -> None:
+    from parlint.analysis.dependence import SESSION_CALL as ANALYSIS_SESSION_CALL
+
+    assert SESSION_CALL.pattern == ANALYSIS_SESSION_CALL.pattern
+    assert SESSION_CALL.flags == ANALYSIS_SESSION_CALL.flags
+
+
+CLASS_FACTS = '''\
+import asyncio
+
+import aiohttp
+
+
+class Station:
+    def __init__(self, host: str, session: aiohttp.ClientSession) -> None:
+        """Set up."""
+        self.host = host
+        self.session = session
+        self.cache: dict = {}
+
+    async def start(self, fast):
+        """Connect, then keep a client."""
+        if fast:
+            log("fast start")
+            await self.link.connect(fast=True)
+        elif self.host:
+            client = Client(self.session)
+            self.client = client
+        else:
+            raise RuntimeError("no host")
+        try:
+            await self.refresh()
+        except OSError:
+            log("refresh failed")
+        finally:
+            log("done")
+        with open("state") as handle:
+            self.state = handle.read()
+        for attempt in range(3):
+            log(attempt)
+        async with self.lock:
+            print("locked")
+        def callback(event):
+            return event
+        self.callback = callback; log("set")
+        return self.state
+
+    async def both(self):
+        a = await self.client.get_a()
+        b = await self.client.get_b()
+        return a, b
+
+
+def log(message):
+    print(message)
+'''
+
+
+def test_a_method_kept_for_its_class_keeps_only_what_the_class_facts_come_from() -> None:
+    result = reduce(CLASS_FACTS)
+    lines = result.source.splitlines()
+    original = CLASS_FACTS.splitlines()
+    assert len(lines) == len(original)
+    kept = {line for line in lines if line.strip()}
+    for statement in (
+        "        self.host = host",  # attribute values and types
+        "        self.cache: dict = {}",
+        "            await self.link.connect(fast=True)",  # a session call
+        "        elif self.host:",  # the `elif` clause stays
+        "            client = Client(self.session)",  # a local type behind `self.client`
+        "        with open(\"state\") as handle:",  # `as` binds
+        "            self.state = handle.read()",
+        "            await self.refresh()",  # an await site stays in its suite
+        "        def callback(event):",  # nested definitions stay (their bodies are blanked)
+        "        self.callback = callback; log(\"set\")",  # shares a line
+    ):
+        assert statement in kept, statement
+    for gone in ('"""Set up."""', 'log("fast start")', 'raise RuntimeError("no host")',
+                 'log("refresh failed")', 'log("done")', "for attempt in range(3):",
+                 "async with self.lock:", "return event", "return self.state"):
+        assert not any(gone in line for line in lines), gone
+    # Suites left empty get `pass` at their own indentation.
+    assert lines[original.index("        else:") + 1] == "            pass"
+    assert lines[original.index("        except OSError:") + 1] == "            pass"
+    assert lines[original.index("        finally:") + 1] == "            pass"
+    ast.parse(result.source)
+    whole, reduced = both(CLASS_FACTS)
+    assert whole == reduced
+    assert [f.code for f in whole.findings] == ["PAR101"]
+
+
+def _class_facts(module: cst.Module) -> dict[str, tuple]:
+    """What the analysis reads of every method of a class, per class whose code it analyses."""
+    from parlint.analysis.dependence import SESSION_CALL as ANALYSIS_SESSION_CALL
+    from parlint.analysis.effects import EffectPatterns
+    from parlint.analysis.receivers import _class_values, class_sessions
+    from parlint.analysis.summaries import build_module_context
+
+    ctx = build_module_context(module, EffectPatterns.from_config(None))
+    facts = {}
+    for name, types in ctx.class_types.items():
+        values = {
+            path: [(module.code_for_node(value), sorted(scope.items())) for value, scope in found]
+            for path, found in _class_values(ctx, name).items()
+        }
+        sessions = class_sessions(ctx, name, ANALYSIS_SESSION_CALL)
+        facts[name] = (dict(types), values, sorted(sessions))
+    return facts
+
+
+@pytest.mark.parametrize("path", fixture_paths(), ids=lambda p: p.name)
+def test_the_class_facts_of_analysed_classes_are_those_of_the_whole_file(path: Path) -> None:
+    """The facts `_keep_class_facts` keeps: the types, values and sessions read from every
+    method of a class are the whole file's, for every class with a method kept whole."""
+    source = path.read_text(encoding="utf-8")
+    result = reduce_source(source)
+    if result is None or result.nothing:
+        return
+    whole, reduced = cst.parse_module(source), cst.parse_module(result.source)
+    whole_facts, reduced_facts = _class_facts(whole), _class_facts(reduced)
+    # The classes with a PAR101/PAR102 candidate among their methods.
+    analysed = {
+        cls.name
+        for cls in ast.parse(source).body if isinstance(cls, ast.ClassDef)
+        for fn in cls.body if isinstance(fn, ast.AsyncFunctionDef) and may_group_or_loop(fn)
+    }
+    for name in analysed:
+        assert reduced_facts[name] == whole_facts[name], name
+
+
+CLASS_FACT_SNIPPETS = [CLASS_FACTS, SERVICE, CALLERS_OF_CALLERS]
+
+
+@pytest.mark.parametrize("source", CLASS_FACT_SNIPPETS, ids=["station", "service", "callers"])
+def test_the_class_facts_of_the_snippets_are_those_of_the_whole_file(source: str) -> None:
+    result = reduce_source(source)
+    assert result is not None and not result.nothing
+    whole, reduced = cst.parse_module(source), cst.parse_module(result.source)
+    analysed = {"Station", "Service"}
+    whole_facts, reduced_facts = _class_facts(whole), _class_facts(reduced)
+    for name in analysed & set(whole_facts):
+        assert reduced_facts[name] == whole_facts[name]
 
 
 def test_check_parses_reduced_sources() -> None:
