@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.util
 import os
 import time
 from collections import OrderedDict
@@ -80,6 +81,19 @@ class FunctionFacts:
     suspends: bool  # await, async for, async with or an async comprehension in its own body
 
 
+@dataclass(frozen=True)
+class Definition:
+    """A top-level `def`, `async def` or `class`, without its tree: parsed modules are kept
+    for the whole run, and a run that keeps many syntax trees alive pays for them in every
+    garbage collection (measured: 15% more CPU). A function's body is parsed again, from its
+    lines, when a question needs it."""
+
+    kind: str  # "def", "async def" or "class"
+    decorated: bool
+    first_line: int  # of the `def` (decorators excluded), 1-based
+    last_line: int
+
+
 @dataclass
 class ModuleFacts:
     """One parsed module: the binding of each top-level name when the module has run (the last
@@ -87,26 +101,32 @@ class ModuleFacts:
     its star imports `(position, level, module, conditional)`."""
 
     path: str
-    bindings: dict[str, ast.stmt | tuple[int, str, str | None] | None]
+    text: str  # the source, newlines normalised (as the parser numbers lines)
+    bindings: dict[str, Definition | tuple[int, str, str | None] | None]
     positions: dict[str, int]
     stars: list[tuple[int, int, str, bool]]
     exported: frozenset[str] | None  # `__all__` as a literal list of strings, if any
-    functions: dict[str, FunctionFacts]  # filled as asked
+    functions: dict[str, FunctionFacts | None]  # filled as asked
 
     def function(self, name: str) -> FunctionFacts | None:
-        if name in self.functions:
-            return self.functions[name]
-        node = self.bindings.get(name)
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if name not in self.functions:
+            self.functions[name] = self._function(name)
+        return self.functions[name]
+
+    def _function(self, name: str) -> FunctionFacts | None:
+        definition = self.bindings.get(name)
+        if not isinstance(definition, Definition) or definition.kind == "class":
             return None
-        facts = FunctionFacts(
-            name,
-            isinstance(node, ast.AsyncFunctionDef),
-            bool(node.decorator_list),
-            _suspends(node),
-        )
-        self.functions[name] = facts
-        return facts
+        lines = self.text.split("\n")[definition.first_line - 1 : definition.last_line]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        node = tree.body[0] if len(tree.body) == 1 else None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != name:
+            return None
+        return FunctionFacts(name, definition.kind == "async def", definition.decorated,
+                             _suspends(node))
 
     def star_exports(self, name: str) -> bool:
         """Whether `from this import *` binds `name` (when the module binds it)."""
@@ -117,7 +137,8 @@ class ModuleFacts:
 
 def _suspends(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether the body awaits (await, async for/with, async comprehension), outside nested
-    scopes: the same test as `dependence._awaits_anything` on libcst trees."""
+    scopes: the test of `dependence._awaits_anything` on libcst trees, except that an await in
+    a nested def's decorators or defaults, which run in this body, counts."""
     stack: list[ast.AST] = list(fn.body)
     while stack:
         node = stack.pop()
@@ -137,12 +158,12 @@ def _suspends(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def _module_facts(path: str, tree: ast.Module) -> ModuleFacts:
-    facts = ModuleFacts(path, {}, {}, [], None, {})
+def _module_facts(path: str, text: str, tree: ast.Module) -> ModuleFacts:
+    facts = ModuleFacts(path, text, {}, {}, [], None, {})
     position = 0
     exported: list[str] | None = None
 
-    def bind(name: str, value: ast.stmt | tuple[int, str, str | None] | None,
+    def bind(name: str, value: Definition | tuple[int, str, str | None] | None,
              conditional: bool) -> None:
         # Python runs the module top to bottom: the last binding is the one left, and one
         # that may not run (in an `if`, a `try`, a loop) leaves the name unknown.
@@ -154,7 +175,11 @@ def _module_facts(path: str, tree: ast.Module) -> ModuleFacts:
         for stmt in body:
             position += 1
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bind(stmt.name, stmt, conditional)
+                kind = ("async def" if isinstance(stmt, ast.AsyncFunctionDef) else
+                        "def" if isinstance(stmt, ast.FunctionDef) else "class")
+                definition = Definition(kind, bool(stmt.decorator_list), stmt.lineno,
+                                        stmt.end_lineno or stmt.lineno)
+                bind(stmt.name, definition, conditional)
             elif isinstance(stmt, ast.ImportFrom):
                 for alias in stmt.names:
                     if alias.name == "*":
@@ -276,10 +301,12 @@ def _parse(path: str, data: bytes) -> ModuleFacts | None:
     if len(data) > MAX_BYTES:
         return None
     try:
-        tree = ast.parse(data, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # The declared encoding, and newlines as the parser counts lines (`\r\n`, `\r`).
+        text = importlib.util.decode_source(data)
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
         return None
-    return _module_facts(path, tree)
+    return _module_facts(path, text, tree)
 
 
 class Project:

@@ -196,6 +196,40 @@ def test_star_imports_are_followed_where_they_decide(
     assert Project(str(tmp_path / "pkg" / "main.py")).suspends(qualified) is suspends
 
 
+def test_line_endings_and_declared_encodings_do_not_shift_a_function(tmp_path: Path) -> None:
+    source = (
+        "# -*- coding: latin-1 -*-\r\n"
+        "NAME = 'caf\xe9'\r\n\r\n\r\n"
+        "async def fetch(client):\r\n    return await client.get(NAME)\r\n\r\n\r\n"
+        "async def label(item):\r\n    return f'{NAME}: {item}'\r\n"
+    )
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/main.py": ""})
+    (tmp_path / "pkg" / "mod.py").write_bytes(source.encode("latin-1"))
+    project = Project(str(tmp_path / "pkg" / "main.py"))
+    assert project.suspends("pkg.mod.fetch") is True
+    assert project.suspends("pkg.mod.label") is False
+
+
+def test_a_kept_module_holds_no_syntax_tree(shop: Path) -> None:
+    """Parsed modules live for the whole run: syntax trees kept alive would slow every garbage
+    collection of the run."""
+    import ast
+    import gc
+
+    jobs(shop).suspends("shop.formatting.render_line")
+    (entry,) = [e for p, e in project_module._MODULES.items() if p.endswith("formatting.py")]
+    seen, stack = set(), [entry]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        assert not isinstance(obj, ast.AST), obj
+        if isinstance(obj, (dict, list, tuple, set, frozenset, project_module._Entry,
+                            project_module.ModuleFacts, project_module.Definition)):
+            stack.extend(gc.get_referents(obj))  # (not into classes and modules)
+
+
 def test_a_huge_module_is_not_parsed(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(project_module, "MAX_BYTES", 100)
     assert jobs(shop).suspends("shop.formatting.render_line") is None
