@@ -25,6 +25,8 @@ from parlint.analysis.names import dotted_name
 from parlint.analysis.walk import children
 
 DIAGNOSTIC_WORDS = frozenset(("diagnostic", "diagnostics", "diagnose"))
+# Words of the calls that tell the user something: warnings, log lines, issues.
+NOTICE_WORDS = ("warn", "issue", "debug", "info", "error", "critical", "log", "print")
 
 
 def _mentions_deprecation(node: cst.CSTNode) -> bool:
@@ -60,9 +62,22 @@ def _announces_deprecation(fn: cst.FunctionDef) -> bool:
             value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
             if isinstance(value, cst.Await):
                 value = value.expression
-            if isinstance(value, cst.Call) and _mentions_deprecation(value):
+            if isinstance(value, cst.Call) and _deprecation_notice(value):
                 return True
     return False
+
+
+def _deprecation_notice(call: cst.Call) -> bool:
+    """`warnings.warn("... deprecated", DeprecationWarning)`, `logger.warning("... is
+    deprecated")`, `create_issue(..., "service_deprecation")`, `warn_deprecated(...)`: a call
+    that tells the user about a deprecation. (A helper that handles deprecated arguments,
+    `params = drop_deprecated(params)`, tells nobody: the function lives on.)"""
+    func = call.func.attr if isinstance(call.func, cst.Attribute) else call.func
+    name = func.value.lower() if isinstance(func, cst.Name) else ""
+    if "deprecat" in name and ("warn" in name or "issue" in name):
+        return True
+    notifies = any(word in name for word in NOTICE_WORDS)
+    return notifies and any(_mentions_deprecation(arg.value) for arg in call.args)
 
 
 def one_off(fn: cst.FunctionDef) -> str | None:

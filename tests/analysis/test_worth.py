@@ -89,3 +89,20 @@ def test_a_deprecated_parameter_under_an_if_leaves_the_function_alive():
                 warnings.warn("legacy is deprecated", DeprecationWarning)
             return [await client.get(i) for i in ids]
     """)) is None
+
+
+def test_a_helper_that_handles_deprecated_arguments_is_no_deprecation_notice():
+    assert one_off(function("""
+        async def fetch_all(client, ids, **options):
+            options = drop_deprecated_options(options)
+            return [await client.get(i, **options) for i in ids]
+    """)) is None
+
+
+def test_a_log_line_about_a_deprecated_setting_marks_the_function_deprecated():
+    assert one_off(function("""
+        async def import_yaml(hass, config):
+            _LOGGER.warning("Configuring the sensor in YAML is deprecated")
+            for entry in config:
+                await hass.config_entries.flow.async_init(entry)
+    """)) is not None
