@@ -500,10 +500,18 @@ def default_jobs() -> int:
 
 
 def _warm() -> None:
-    """Import and exercise the parser once per worker, before the first real file."""
+    """Import and exercise the parser once per worker, before the first real file. Then keep the
+    cyclic garbage collector off what is loaded by now (`gc.freeze`) and run it less often: a
+    libcst tree is a few hundred thousand short-lived objects, and with the default thresholds
+    collections took ~20% of a run's CPU (every 4th corpus file in one process: 16.5 s ->
+    13.5 s, the same peak RSS)."""
+    import gc
+
     import libcst
 
     libcst.parse_module("async def _(): await _\n")
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 def lint_files(
