@@ -190,7 +190,38 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
         out[d.body - 1] = _INDENT.match(first).group() + "pass" + _ending(first)  # type: ignore[union-attr]
         for index in range(d.body, d.last):
             out[index] = _ending(lines[index])
+        kept_lines -= _bare_header(d, lines, out)
     return Reduced("".join(out), kept_lines=kept_lines, total_lines=len(lines))
+
+
+def _bare_header(d: _Def, lines: list[str], out: list[str]) -> int:
+    """Rewrite the signature of a blanked function to its name and first parameter, on its
+    `def` line (decorators stay); the number of lines blanked. Nothing reads more of it: its
+    parameters' annotations type only plain names, of a body that is `pass` now
+    (summaries.local_types); what reads parameters reads kept functions (analysed, summarised,
+    followed into: `self_name` is the first parameter, kept)."""
+    node = d.node
+    header = lines[node.lineno - 1 : d.body - 1]
+    if d.body - node.lineno > _LONG_STATEMENT or max(map(len, header)) > _LONG_LINE:
+        return 0  # maybe nested too deeply for libcst: as in the whole file
+    args = node.args
+    if args.posonlyargs or args.args:
+        first = (args.posonlyargs or args.args)[0].arg
+    elif args.vararg is not None:
+        first = "*" + args.vararg.arg
+    elif args.kwonlyargs:
+        first = "*, " + args.kwonlyargs[0].arg
+    elif args.kwarg is not None:
+        first = "**" + args.kwarg.arg
+    else:
+        first = ""
+    keyword = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+    line = lines[node.lineno - 1]
+    indent = _INDENT.match(line).group()  # type: ignore[union-attr]
+    out[node.lineno - 1] = f"{indent}{keyword} {node.name}({first}):{_ending(line)}"
+    for index in range(node.lineno, d.body - 1):
+        out[index] = _ending(lines[index])
+    return d.body - 1 - node.lineno
 
 
 def _too_long(d: _Def, lines: list[str]) -> bool:

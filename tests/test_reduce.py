@@ -88,7 +88,9 @@ def test_functions_nothing_needs_become_pass_and_every_kept_line_is_unchanged() 
     assert reduced[33] == "        pass\n"
     # Service.describe() is kept for the class's facts only: its assignments stay.
     assert reduced[10] == "\n"
-    blanked = {10, 25, 26, 27, 28, 33}
+    # A blanked function keeps its name and first parameter only.
+    assert reduced[32] == "    def render(self):\n"
+    blanked = {10, 25, 26, 27, 28, 32, 33}
     for index, line in enumerate(lines):
         if index not in blanked:
             assert reduced[index] == line, index
@@ -96,6 +98,54 @@ def test_functions_nothing_needs_become_pass_and_every_kept_line_is_unchanged() 
     # `self.client`, which the candidates use).
     assert "        self.client = client\n" in reduced
     cst.parse_module(result.source)
+
+
+HEADERS = '''\
+import asyncio
+
+
+async def load(users, orders):
+    a = await users.fetch_a()
+    b = await orders.fetch_b()
+    return a, b
+
+
+class Unrelated:
+    @staticmethod
+    async def build(
+        name: "dict[str, list[int]]" = {"a": [1, 2]},
+        *rest: int,
+        flag: bool = False,
+    ) -> "Unrelated":
+        return Unrelated()
+
+    def star(*args, **kwargs):
+        return args
+
+    def keyword_only(*, key: str = "k") -> None:
+        print(key)
+
+
+def nothing():
+    return 1
+'''
+
+
+def test_a_blanked_function_keeps_only_its_name_and_first_parameter() -> None:
+    lines = reduce(HEADERS).source.splitlines()
+    original = HEADERS.splitlines()
+    assert len(lines) == len(original)
+    at = original.index("    async def build(")
+    assert lines[at - 1] == "    @staticmethod"
+    assert lines[at : at + 6] == ["    async def build(name):", "", "", "", "", "        pass"]
+    assert lines[original.index("    def star(*args, **kwargs):")] == "    def star(*args):"
+    assert lines[original.index('    def keyword_only(*, key: str = "k") -> None:')] == (
+        "    def keyword_only(*, key):"
+    )
+    assert lines[original.index("def nothing():")] == "def nothing():"
+    whole, reduced = both(HEADERS)
+    assert whole == reduced
+    assert [f.code for f in whole.findings] == ["PAR101"]
 
 
 def test_reduced_findings_equal_the_whole_files() -> None:
