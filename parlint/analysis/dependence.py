@@ -152,6 +152,7 @@ class Reason:
             "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
             "no-io": f"`{self.detail}` awaits nothing (no I/O to overlap){at}",
+            "own-scheduler": f"driven by the project's own scheduler, not I/O: {self.detail}{at}",
             "discarded": f"`{self.detail}` is awaited for its effect (its result is unused){at}",
             "invariant": f"`{self.detail}` takes nothing from the item (belongs before the loop){at}",
         }
@@ -889,9 +890,7 @@ class _FunctionAnalyser:
             for n in awaiting:
                 if n.site is not None and shared[n.level] >= 2:
                     n.site.lookup = self._lookups([n.site], 1) or next(
-                        iter(cached_callee_reasons(self, [n.site])), None) or (
-                        Reason("no-io", n.site.label, self.line(n.site.node))
-                        if self._no_io(n.site) else None)
+                        iter(cached_callee_reasons(self, [n.site])), None) or self._no_io(n.site)
             awaiting = [n for n in awaiting if n.site is not None and n.site.lookup is None]
         if len(awaiting) < 2:
             return
@@ -1076,8 +1075,8 @@ class _FunctionAnalyser:
                 # Recursion over children: its effects are this function's own awaits.
                 reasons.append(Reason("callable", f"{site.label} (recursive)",
                                       self.line(site.node)))
-            if self._no_io(site):
-                reasons.append(Reason("no-io", site.label, self.line(site.node)))
+            if no_io := self._no_io(site):
+                reasons.append(no_io)
         return reasons
 
     def _item_keyed(self, site: AwaitSite, derived: set[str]) -> str | None:
@@ -1139,17 +1138,28 @@ class _FunctionAnalyser:
         method = method_name(site.call) if site.call is not None else None
         return barrier.kind == "ordered" and method in ("close", "aclose")
 
-    def _no_io(self, site: AwaitSite) -> bool:
-        """A coroutine of this module or of the project that awaits nothing: no I/O to
-        overlap."""
+    def _no_io(self, site: AwaitSite) -> Reason | None:
+        """A coroutine of this module or of the project that awaits nothing, or whose every
+        suspension is a bare yield to the project's own scheduler: no I/O to overlap."""
         info = called_function(self, site.call) if site.call is not None else None
-        if info is None:
-            project, call = self.ctx.project, site.call
-            return project is not None and call is not None and project.suspends(
+        project, call = self.ctx.project, site.call
+        if info is not None and info.self_name is not None and overridable_stub(info.node):
+            return None  # a subclass's hook: its body is not what runs
+        if info is not None:
+            quiet = info.node.asynchronous is not None and not _awaits_anything(info.node.body)
+        else:
+            quiet = project is not None and call is not None and project.suspends(
                 imported_name(dotted_name(call.func), self.imports)) is False
-        if info.self_name is not None and overridable_stub(info.node):
-            return False  # a subclass's hook: its body is not what runs
-        return info.node.asynchronous is not None and not _awaits_anything(info.node.body)
+        if quiet:
+            return Reason("no-io", site.label, self.line(site.node))
+        root = (dotted_name(call.func) or "").split(".", 1)[0] if call is not None else ""
+        if project is None or call is None or not (
+            root in self.imports.bindings or root in self.ctx.functions
+        ):
+            return None
+        polls = project.own_scheduler(cst.Module([]).code_for_node(call))
+        return Reason("own-scheduler", f"`{site.label}`: {polls}", self.line(site.node)) if (
+            polls) else None
 
     def _callable_reasons(self, sites: Sequence[AwaitSite]) -> list[Reason]:
         """An awaited parameter, local or nested function (`await predicate(x)`, `await v()`)

@@ -32,9 +32,10 @@ import ast
 import hashlib
 import importlib.util
 import os
+import re
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from parlint.types import Dependency
@@ -92,6 +93,15 @@ class Definition:
     decorated: bool
     first_line: int  # of the `def` (decorators excluded), 1-based
     last_line: int
+    decorators: tuple[str | None, ...] = ()  # dotted names as spelled (None: not a name)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A module-level name bound once, unconditionally, to a call of a dotted name
+    (`CORE = EsphomeCore()`): an instance of that class, if the name denotes a class."""
+
+    of: str  # the dotted name called, as spelled in the module
 
 
 @dataclass
@@ -102,11 +112,45 @@ class ModuleFacts:
 
     path: str
     text: str  # the source, newlines normalised (as the parser numbers lines)
-    bindings: dict[str, Definition | tuple[int, str, str | None] | None]
+    bindings: dict[str, Definition | Instance | tuple[int, str, str | None] | None]
     positions: dict[str, int]
     stars: list[tuple[int, int, str, bool]]
     exported: frozenset[str] | None  # `__all__` as a literal list of strings, if any
     functions: dict[str, FunctionFacts | None]  # filled as asked
+    classes: dict[str, ClassFacts | None] = field(default_factory=dict)  # filled as asked
+    codes: dict[str, CodeFacts | None] = field(default_factory=dict)  # filled as asked
+
+    def _node(
+        self, name: str, kind: type[ast.AST] | tuple[type[ast.AST], ...]
+    ) -> ast.AST | None:
+        """The top-level definition `name`, parsed again from its lines."""
+        definition = self.bindings.get(name)
+        if not isinstance(definition, Definition):
+            return None
+        lines = self.text.split("\n")[definition.first_line - 1 : definition.last_line]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        node = tree.body[0] if len(tree.body) == 1 else None
+        if not isinstance(node, kind) or getattr(node, "name", None) != name:
+            return None
+        return node
+
+    def code(self, name: str) -> CodeFacts | None:
+        """What the scheduler question needs of the top-level `def`/`async def` `name`."""
+        if name not in self.codes:
+            node = self._node(name, (ast.FunctionDef, ast.AsyncFunctionDef))
+            definition = self.bindings.get(name)
+            self.codes[name] = _code_facts(node, definition.decorators) if isinstance(  # type: ignore[arg-type]
+                definition, Definition) and node is not None else None
+        return self.codes[name]
+
+    def class_facts(self, name: str) -> ClassFacts | None:
+        if name not in self.classes:
+            node = self._node(name, ast.ClassDef)
+            self.classes[name] = _class_facts(node) if node is not None else None  # type: ignore[arg-type]
+        return self.classes[name]
 
     def function(self, name: str) -> FunctionFacts | None:
         if name not in self.functions:
@@ -115,15 +159,10 @@ class ModuleFacts:
 
     def _function(self, name: str) -> FunctionFacts | None:
         definition = self.bindings.get(name)
-        if not isinstance(definition, Definition) or definition.kind == "class":
-            return None
-        lines = self.text.split("\n")[definition.first_line - 1 : definition.last_line]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        node = tree.body[0] if len(tree.body) == 1 else None
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != name:
+        node = self._node(name, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if not isinstance(definition, Definition) or not isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
             return None
         return FunctionFacts(name, definition.kind == "async def", definition.decorated,
                              _suspends(node))
@@ -139,23 +178,11 @@ def _suspends(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether the body awaits (await, async for/with, async comprehension), outside nested
     scopes: the test of `dependence._awaits_anything` on libcst trees, except that an await in
     a nested def's decorators or defaults, which run in this body, counts."""
-    stack: list[ast.AST] = list(fn.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or (
-            isinstance(node, ast.comprehension) and node.is_async
-        ):
-            return True
-        if isinstance(node, _SCOPES):
-            # A nested scope's body is its own; its decorators and defaults run here.
-            stack.extend(getattr(node, "decorator_list", ()))
-            args = getattr(node, "args", None)
-            if isinstance(args, ast.arguments):
-                stack.extend(d for d in (*args.defaults, *args.kw_defaults) if d is not None)
-            stack.extend(getattr(node, "bases", ()))
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return False
+    return any(
+        isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or (
+            isinstance(node, ast.comprehension) and node.is_async)
+        for node in _own_nodes(fn)
+    )
 
 
 def _module_facts(path: str, text: str, tree: ast.Module) -> ModuleFacts:
@@ -178,7 +205,8 @@ def _module_facts(path: str, text: str, tree: ast.Module) -> ModuleFacts:
                 kind = ("async def" if isinstance(stmt, ast.AsyncFunctionDef) else
                         "def" if isinstance(stmt, ast.FunctionDef) else "class")
                 definition = Definition(kind, bool(stmt.decorator_list), stmt.lineno,
-                                        stmt.end_lineno or stmt.lineno)
+                                        stmt.end_lineno or stmt.lineno,
+                                        tuple(_dotted(d) for d in stmt.decorator_list))
                 bind(stmt.name, definition, conditional)
             elif isinstance(stmt, ast.ImportFrom):
                 for alias in stmt.names:
@@ -191,6 +219,10 @@ def _module_facts(path: str, text: str, tree: ast.Module) -> ModuleFacts:
                 for alias in stmt.names:
                     local = alias.asname or alias.name.split(".", 1)[0]
                     bind(local, (0, alias.name if alias.asname else local, None), conditional)
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                stmt.targets[0], ast.Name
+            ) and isinstance(stmt.value, ast.Call) and _dotted(stmt.value.func) is not None:
+                bind(stmt.targets[0].id, Instance(_dotted(stmt.value.func) or ""), conditional)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete)):
                 targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else [
                     stmt.target]
@@ -227,6 +259,146 @@ def _module_facts(path: str, text: str, tree: ast.Module) -> ModuleFacts:
     visit(tree.body, False)
     facts.exported = frozenset(exported) if exported is not None else None
     return facts
+
+
+# --- what the scheduler question reads of a definition --------------------------------------
+
+# An expression the scheduler question follows: a call of a dotted name with its arguments,
+# `("call", "FakeAwaitable", (argument, ...), (("gen", argument), ...))`, or a dotted name,
+# `("ref", "self._gen")`; None stands for any other expression.
+Expr = tuple
+
+
+@dataclass(frozen=True)
+class CodeFacts:
+    """One `def` or `async def` as the scheduler question reads it: its own body (a nested
+    scope's body is its own; its decorators, defaults and bases run here)."""
+
+    name: str
+    is_async: bool
+    decorators: tuple[str | None, ...]  # dotted names as spelled
+    params: tuple[str, ...]  # positional parameters in order (`self` included)
+    awaits: tuple[Expr | None, ...]
+    streams: bool  # async for, async with or an async comprehension
+    bare_yields: bool  # `yield` or `yield None`: hands None to whatever drives it
+    value_yields: bool  # a yield of anything else
+    yield_froms: tuple[Expr | None, ...]
+    returns: tuple[Expr | None, ...]  # `return x` (a bare `return` is not listed)
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """A top-level class: its methods (the last definition of each name in the class body;
+    a name bound otherwise there is None) and the attributes only `__init__` sets, each once,
+    from one of its parameters (`self._gen = gen`)."""
+
+    name: str
+    methods: dict[str, CodeFacts | None]
+    fed: dict[str, str]  # attribute -> the `__init__` parameter it holds
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base is not None else None
+    return None
+
+
+def _expr(node: ast.AST | None) -> Expr | None:
+    if isinstance(node, ast.Call):
+        func = _dotted(node.func)
+        if func is None or any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        ):
+            return None
+        return ("call", func, tuple(_expr(a) for a in node.args),
+                tuple((k.arg, _expr(k.value)) for k in node.keywords))
+    dotted = _dotted(node) if node is not None else None
+    return ("ref", dotted) if dotted is not None else None
+
+
+def _own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The nodes of `fn`'s body that run in its frame: a nested scope's body is its own; its
+    decorators, defaults and bases run here."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if isinstance(node, _SCOPES):
+            stack.extend(getattr(node, "decorator_list", ()))
+            args = getattr(node, "args", None)
+            if isinstance(args, ast.arguments):
+                stack.extend(d for d in (*args.defaults, *args.kw_defaults) if d is not None)
+            stack.extend(getattr(node, "bases", ()))
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _code_facts(fn: ast.FunctionDef | ast.AsyncFunctionDef,
+                decorators: tuple[str | None, ...]) -> CodeFacts:
+    awaits, yield_froms, returns = [], [], []
+    streams = bare = value = False
+    for node in _own_nodes(fn):
+        if isinstance(node, ast.Await):
+            awaits.append(_expr(node.value))
+        elif isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or (
+            isinstance(node, ast.comprehension) and node.is_async
+        ):
+            streams = True
+        elif isinstance(node, ast.Yield):
+            if node.value is None or (
+                isinstance(node.value, ast.Constant) and node.value.value is None
+            ):
+                bare = True
+            else:
+                value = True
+        elif isinstance(node, ast.YieldFrom):
+            yield_froms.append(_expr(node.value))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            returns.append(_expr(node.value))
+    params = tuple(a.arg for a in (*fn.args.posonlyargs, *fn.args.args))
+    return CodeFacts(fn.name, isinstance(fn, ast.AsyncFunctionDef), decorators, params,
+                     tuple(awaits), streams, bare, value, tuple(yield_froms), tuple(returns))
+
+
+def _class_facts(cls: ast.ClassDef) -> ClassFacts:
+    methods: dict[str, CodeFacts | None] = {}
+    stores: Counter[str] = Counter()
+    fed: dict[str, str] = {}
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            methods[stmt.name] = _code_facts(stmt, tuple(_dotted(d) for d in stmt.decorator_list))
+            params = [a.arg for a in (*stmt.args.posonlyargs, *stmt.args.args)]
+            this = params[0] if params else None
+            for node in ast.walk(stmt):
+                targets = node.targets if isinstance(node, ast.Assign) else [
+                    node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+                for target in targets:
+                    for attr in ast.walk(target):
+                        if isinstance(attr, ast.Attribute) and _dotted(attr.value) == this:
+                            stores[attr.attr] += 1
+            if stmt.name == "__init__" and this is not None:
+                for top in stmt.body:  # unconditional: the top level of `__init__`
+                    target = top.targets[0] if isinstance(top, ast.Assign) and len(
+                        top.targets) == 1 else None
+                    if isinstance(target, ast.Attribute) and _dotted(target.value) == this and (
+                        isinstance(top.value, ast.Name) and top.value.id in params[1:]  # type: ignore[union-attr]
+                    ):
+                        fed[target.attr] = top.value.id  # type: ignore[union-attr]
+        else:
+            for node in ast.walk(stmt) if isinstance(
+                stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.ClassDef)
+            ) else ():
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    methods[node.id] = None
+            if isinstance(stmt, ast.ClassDef):
+                methods[stmt.name] = None
+    return ClassFacts(cls.name, methods,
+                      {attr: param for attr, param in fed.items() if stores[attr] == 1})
 
 
 def _literal_names(value: ast.expr | None) -> list[str] | None:
@@ -320,6 +492,8 @@ class Project:
         self.file = os.path.abspath(path)
         self._root: str | None = None
         self.dependencies: dict[str, Dependency] = {}
+        # Verdicts of project coroutines (module, class, name) -> see `_awaited`.
+        self._verdicts: dict[tuple[str, str | None, str], str | None] = {}
 
     @property
     def import_root(self) -> str:
@@ -390,6 +564,15 @@ class Project:
         return dependency.digest is not None, facts
 
     def _lookup(self, module: str, name: str, seen: set[tuple[str, str]]) -> FunctionFacts | None:
+        bound = self._bound(module, name, seen)
+        if bound is None or bound[0] == "module":
+            return None
+        return bound[2].function(bound[3])
+
+    def _bound(self, module: str, name: str, seen: set[tuple[str, str]]) -> _Bound | None:
+        """What the top-level `name` of `module` is bound to when the module has run, followed
+        through imports: `("module", path)`, or `("name", path, facts, name, binding)` with the
+        binding (a definition, an instance, None) in the module that makes it."""
         if (module, name) in seen or len(seen) > MAX_REEXPORTS:
             return None
         seen.add((module, name))
@@ -408,19 +591,250 @@ class Project:
                 return None
             if name in target_facts.positions:
                 if target_facts.star_exports(name):
-                    return self._lookup(target, name, seen)
+                    return self._bound(target, name, seen)
             elif target_facts.stars:
                 return None  # it may pass the name on from further star imports
         binding = facts.bindings.get(name)
         if isinstance(binding, tuple):
             level, source, imported = binding
-            if imported is None:
-                return None  # a module
             target = self._module_file(module, level, source.split(".") if source else [])
             if target is None:
                 return None
-            return self._lookup(target, imported, seen)
-        return facts.function(name)
+            if imported is None:
+                return ("module", target)
+            target_facts = self._read(target)[1]
+            if target_facts is not None and imported not in target_facts.positions and not (
+                target_facts.stars
+            ):
+                # `from pkg import mod`: a submodule the package does not bind itself.
+                sub = self._submodule(target, imported)
+                return ("module", sub) if sub is not None else None
+            return self._bound(target, imported, seen)
+        if name not in facts.positions:
+            return None
+        return ("name", module, facts, name, binding)
+
+    def _submodule(self, package: str, name: str) -> str | None:
+        if os.path.basename(package) != "__init__.py":
+            return None
+        return self._module_file(package, 1, [name])
+
+    # --- the project's own scheduler ---------------------------------------------------------
+
+    def own_scheduler(self, call: str | None) -> str | None:
+        """Whether awaiting `call` (the source of a call expression of the analysed module,
+        `cg.get_variable(x)`) only ever suspends at a bare yield, reached through the project's
+        own code: its description (`` `FakeAwaitable.__await__` yields None ``), else None.
+
+        A bare `yield` (or `yield None`) in an `__await__` generator, in the generator it
+        returns or `yield from`s, or in a `@types.coroutine` generator, hands None to whatever
+        drives the coroutine. Trio rejects it; asyncio reads it as "run the others once" (its
+        `sleep(0)`); a code generator's own loop (ESPHome's FakeEventLoop) resumes it after
+        the other coroutines have had a turn. Either way such an await starts no I/O and no
+        timer: it waits for the program's other coroutines to do their own work (fill a
+        registry, declare a variable). Awaiting several such waits one after another ends when
+        the last is ready, as gathering them would; and a driver of its own may depend on the
+        order. The call must resolve to a project coroutine (a function, a method of a
+        module-level instance such as `CORE = EsphomeCore()`, of a class's own `self`, through
+        imports and re-exports) or awaitable class whose every await reaches such a yield or
+        never suspends (an `async def` that awaits nothing); anything else (async for/with,
+        a decorated coroutine, a yield of a value, an await the question cannot follow, a
+        delegating `return self._coro.__await__()`) makes the answer None.
+        """
+        if not call:
+            return None
+        try:
+            node = ast.parse(call.strip(), mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        verdict = self._awaited(_Scope(self.file, None, None), _expr(node), 0)
+        return verdict or None
+
+    def _awaited(self, scope: _Scope, expr: Expr | None, depth: int) -> str | None:
+        """Awaiting `expr` evaluated in `scope`: a description of the bare yield it reaches,
+        NEVER when it never suspends, None when unknown or when it may wait for anything
+        else."""
+        if expr is None or expr[0] != "call" or depth > MAX_DEPTH:
+            return None
+        target = self._resolve(scope, expr[1])
+        if target is None:
+            return None
+        if target[0] == "class":
+            path, cls = target[1], target[2]
+            method = cls.methods.get("__await__")
+            if method is None:
+                return None
+            return self._await_method(_Scope(path, cls.name, _first(method)), cls, method,
+                                      scope, expr, depth + 1)
+        path, cls_name, code = target[1], target[2], target[3]
+        inner = _Scope(path, cls_name, _first(code) if cls_name else None)
+        if code.is_async:
+            return self._coroutine(inner, code, depth + 1)
+        if len(code.decorators) == 1 and self._outside(path, code.decorators[0]) == (
+            "types.coroutine"
+        ):
+            return self._generator(inner, code, depth + 1)
+        return None
+
+    def _coroutine(self, scope: _Scope, code: CodeFacts, depth: int) -> str | None:
+        key = (scope.module, scope.cls, code.name)
+        if key in self._verdicts:
+            return self._verdicts[key]
+        self._verdicts[key] = None  # a cycle is unknown
+        verdict: str | None = NEVER
+        if code.decorators or code.streams:
+            verdict = None
+        for expr in code.awaits if verdict is not None else ():
+            found = self._awaited(scope, expr, depth)
+            if found is None:
+                verdict = None
+                break
+            verdict = verdict or found
+        self._verdicts[key] = verdict
+        return verdict
+
+    def _generator(self, scope: _Scope, code: CodeFacts, depth: int) -> str | None:
+        """A plain generator driven as an awaitable: its bare yields go to the driver."""
+        if code.is_async or code.value_yields or code.awaits or depth > MAX_DEPTH:
+            return None
+        verdict = f"`{code.name}` yields None" if code.bare_yields else NEVER
+        for expr in code.yield_froms:
+            found = self._generator_call(scope, expr, depth)
+            if found is None:
+                return None
+            verdict = verdict or found
+        return verdict or None  # no yield at all: not a generator
+
+    def _generator_call(self, scope: _Scope, expr: Expr | None, depth: int) -> str | None:
+        """A call of an undecorated generator function of the project, made in `scope`."""
+        if expr is None or expr[0] != "call":
+            return None
+        target = self._resolve(scope, expr[1])
+        if target is None or target[0] != "code" or target[3].decorators:
+            return None
+        code = target[3]
+        return self._generator(_Scope(target[1], target[2], _first(code) if target[2] else None),
+                               code, depth + 1)
+
+    def _await_method(self, scope: _Scope, cls: ClassFacts, code: CodeFacts, caller: _Scope,
+                      construction: Expr, depth: int) -> str | None:
+        """`cls(...)` awaited: its `__await__` is a generator whose yields are bare or come
+        from such generators (`yield from self._gen`, the generator `__init__` was given at
+        this construction), or returns such a generator."""
+        if code.decorators or code.is_async or code.awaits or code.value_yields:
+            return None
+        init = cls.methods.get("__init__")
+
+        def source(expr: Expr | None) -> str | None:
+            if expr is not None and expr[0] == "ref" and scope.self_name is not None:
+                head, _, attr = expr[1].partition(".")
+                param = cls.fed.get(attr) if head == scope.self_name else None
+                if param is None or init is None:
+                    return None
+                return self._generator_call(caller, _argument(init, construction, param),
+                                            depth)
+            return self._generator_call(scope, expr, depth)
+
+        sources = code.yield_froms if code.bare_yields or code.yield_froms else code.returns
+        found: str | None = NEVER if sources else None
+        for expr in sources:
+            verdict = source(expr)
+            if verdict is None:
+                return None
+            found = found or verdict
+        if code.bare_yields or found:
+            return f"`{cls.name}.__await__` yields None"
+        return None
+
+    def _resolve(self, scope: _Scope, dotted: str) -> _Target | None:
+        """The definition a dotted name evaluated in `scope` denotes: `("code", path, class
+        name or None, facts)` for a function or method, `("class", path, facts)`."""
+        parts = dotted.split(".")
+        if scope.cls is not None and parts[0] == scope.self_name:
+            if len(parts) != 2:
+                return None
+            facts = self._read(scope.module)[1]
+            cls = facts.class_facts(scope.cls) if facts is not None else None
+            code = cls.methods.get(parts[1]) if cls is not None else None
+            return ("code", scope.module, scope.cls, code) if code is not None else None
+        bound = self._bound(scope.module, parts[0], set())
+        rest = parts[1:]
+        while bound is not None and bound[0] == "module" and rest:
+            name, rest = rest[0], rest[1:]
+            sub = self._bound(bound[1], name, set())
+            if sub is None:
+                package = self._read(bound[1])[1]
+                if package is None or name in package.positions or package.stars:
+                    return None
+                path = self._submodule(bound[1], name)
+                sub = ("module", path) if path is not None else None
+            bound = sub
+        if bound is None or bound[0] != "name":
+            return None
+        _, path, facts, name, binding = bound
+        if isinstance(binding, Definition):
+            if binding.kind == "class":
+                cls = facts.class_facts(name)
+                return ("class", path, cls) if cls is not None and not rest else None
+            code = facts.code(name)
+            return ("code", path, None, code) if code is not None and not rest else None
+        if isinstance(binding, Instance) and len(rest) == 1 and not re.search(
+            rf"^[ \t]*global\b[^\n]*\b{re.escape(name)}\b", facts.text, re.MULTILINE
+        ):
+            # A method of a module-level instance of a project class (no `global` rebinds it).
+            made = self._resolve(_Scope(path, None, None), binding.of)
+            if made is None or made[0] != "class":
+                return None
+            code = made[2].methods.get(rest[0])
+            return ("code", made[1], made[2].name, code) if code is not None else None
+        return None
+
+    def _outside(self, module: str, dotted: str | None) -> str | None:
+        """`dotted` as the module imports it from outside the project (`types.coroutine`)."""
+        if not dotted:
+            return None
+        facts = self._read(module)[1]
+        head, _, rest = dotted.partition(".")
+        binding = facts.bindings.get(head) if facts is not None else None
+        if not isinstance(binding, tuple) or binding[0]:
+            return None
+        level, source, imported = binding
+        if self._module_file(module, level, source.split(".")) is not None:
+            return None  # the project's own module
+        full = f"{source}.{imported}" if imported else source
+        return f"{full}.{rest}" if rest else full
+
+
+NEVER = ""  # the verdict of an await that never suspends
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where names of the code being read are evaluated: its module, and for a method its
+    class and the name of its first parameter."""
+
+    module: str
+    cls: str | None
+    self_name: str | None
+
+
+_Bound = tuple  # ("module", path) | ("name", path, ModuleFacts, name, binding)
+_Target = tuple  # ("code", path, class name | None, CodeFacts) | ("class", path, ClassFacts)
+MAX_DEPTH = 12  # calls followed from the awaited one
+
+
+def _first(code: CodeFacts) -> str | None:
+    return code.params[0] if code.params else None
+
+
+def _argument(init: CodeFacts, construction: Expr, param: str) -> Expr | None:
+    """The argument a construction `cls(...)` passes for `__init__`'s parameter `param`."""
+    _, _, args, keywords = construction
+    for keyword, value in keywords:
+        if keyword == param:
+            return value
+    index = init.params.index(param) - 1  # after `self`
+    return args[index] if 0 <= index < len(args) else None
 
 
 def imported_name(dotted: str | None, imports: ImportTable) -> str | None:

@@ -347,3 +347,163 @@ def test_awaits_of_a_coroutine_that_awaits_nothing_form_no_group(shop: Path) -> 
     # The same for a coroutine of the module itself.
     same = "async def render_line(item):\n    return str(item)\n" + PAIR.split("\n", 1)[1]
     assert analysed(shop, same.format(name="render_line")).groups == []
+
+
+# --- the project's own scheduler ------------------------------------------------------------
+
+CODEGEN = {
+    "gen/__init__.py": "",
+    "gen/loop.py": (
+        "import types\n\n\n"
+        "class FakeAwaitable:\n"
+        "    def __init__(self, gen):\n"
+        "        self._gen = gen\n\n"
+        "    def __await__(self):\n"
+        "        ret = yield from self._gen\n"
+        "        return ret\n\n\n"
+        "class Delegating:\n"
+        "    def __init__(self, coro):\n"
+        "        self._coro = coro\n\n"
+        "    def __await__(self):\n"
+        "        return self._coro.__await__()\n\n\n"
+        "class Idle:\n"
+        "    def __await__(self):\n"
+        "        yield\n\n\n"
+        "class Ready:\n"
+        "    def __await__(self):\n"
+        "        yield self\n\n\n"
+        "class Reset:\n"
+        "    def __init__(self, gen):\n"
+        "        self._gen = gen\n\n"
+        "    def restart(self, gen):\n"
+        "        self._gen = gen\n\n"
+        "    def __await__(self):\n"
+        "        return (yield from self._gen)\n\n\n"
+        "@types.coroutine\n"
+        "def turn():\n"
+        "    yield None\n\n\n"
+        "def polling():\n"
+        "    yield\n"
+    ),
+    "gen/core.py": (
+        "from gen.loop import FakeAwaitable as _Fake, Delegating, Reset, polling\n\n\n"
+        "class Core:\n"
+        "    def __init__(self):\n"
+        "        self.variables = {}\n\n"
+        "    def _waiting_for(self, key):\n"
+        "        while key not in self.variables:\n"
+        "            yield\n"
+        "        return self.variables[key]\n\n"
+        "    def _values(self):\n"
+        "        yield 1\n\n"
+        "    async def get(self, key):\n"
+        "        if key in self.variables:\n"
+        "            return self.variables[key]\n"
+        "        return await _Fake(self._waiting_for(key))\n\n"
+        "    async def get_by_keyword(self, key):\n"
+        "        return await _Fake(gen=polling())\n\n"
+        "    async def fetch(self, key):\n"
+        "        return await Delegating(self.client.get(key))\n\n"
+        "    async def get_then_fetch(self, key):\n"
+        "        await self.get(key)\n"
+        "        return await self.client.get(key)\n\n"
+        "    async def values(self):\n"
+        "        return await _Fake(self._values())\n\n"
+        "    async def from_anything(self, source):\n"
+        "        return await _Fake(iter(source))\n\n"
+        "    async def reset(self, key):\n"
+        "        return await Reset(self._waiting_for(key))\n\n"
+        "    async def streamed(self, key):\n"
+        "        async with self.lock:\n"
+        "            return await self.get(key)\n\n\n"
+        "CORE = Core()\n"
+        "OTHER = Core()\n\n\n"
+        "def swap():\n"
+        "    global OTHER\n"
+        "    OTHER = object()\n"
+    ),
+    "gen/cpp.py": (
+        "from gen.core import CORE\n\n\n"
+        "async def get_variable(key):\n"
+        "    return await CORE.get(key)\n\n\n"
+        "async def render(key):\n"
+        "    return str(key)\n"
+    ),
+    "gen/api.py": "from gen.cpp import get_variable, render\nfrom gen.loop import turn, Idle, Ready\n",
+    "gen/main.py": (
+        "import asyncio\n"
+        "import gen.api as cg\n"
+        "from gen import api\n"
+        "from gen.core import CORE, OTHER, Core\n"
+        "from gen.loop import FakeAwaitable\n\n\n"
+        "async def wait_for(key):\n"
+        "    return await CORE.get(key)\n"
+    ),
+}
+FAKE = "`FakeAwaitable.__await__` yields None"
+
+
+@pytest.fixture
+def codegen(tmp_path: Path) -> Project:
+    write_tree(tmp_path, CODEGEN)
+    return Project(str(tmp_path / "gen" / "main.py"))
+
+
+@pytest.mark.parametrize(
+    ("call", "described"),
+    [
+        pytest.param("cg.get_variable(k)", FAKE, id="re-exported-through-a-module-alias"),
+        pytest.param("api.get_variable(k)", FAKE, id="a-submodule-imported-from-its-package"),
+        pytest.param("CORE.get(k)", FAKE, id="a-method-of-a-module-level-instance"),
+        pytest.param("CORE.get_by_keyword(k)", FAKE, id="the-generator-passed-by-keyword"),
+        pytest.param("wait_for(k)", FAKE, id="a-coroutine-of-the-analysed-module"),
+        pytest.param("FakeAwaitable(CORE._waiting_for(k))", FAKE, id="the-awaitable-itself"),
+        pytest.param("cg.turn()", "`turn` yields None", id="a-types-coroutine-generator"),
+        pytest.param("cg.Idle()", "`Idle.__await__` yields None", id="a-bare-yield-in-await"),
+    ],
+)
+def test_an_await_that_only_yields_none_to_its_driver_is_the_projects_own_scheduler(
+    codegen: Project, call: str, described: str
+) -> None:
+    assert codegen.own_scheduler(call) == described
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param("CORE.fetch(k)", id="await-delegates-to-a-real-coroutine"),
+        pytest.param("CORE.get_then_fetch(k)", id="also-awaits-something-else"),
+        pytest.param("CORE.streamed(k)", id="async-with"),
+        pytest.param("CORE.values()", id="the-generator-yields-a-value"),
+        pytest.param("CORE.from_anything(x)", id="not-a-project-generator"),
+        pytest.param("CORE.reset(k)", id="the-attribute-is-set-again-elsewhere"),
+        pytest.param("cg.Ready()", id="await-yields-a-value"),
+        pytest.param("OTHER.get(k)", id="instance-rebound-through-global"),
+        pytest.param("Core.get(k)", id="a-method-through-its-class"),
+        pytest.param("cg.render(k)", id="awaits-nothing-is-another-question"),
+        pytest.param("asyncio.sleep(0)", id="outside-the-project"),
+        pytest.param("local(k)", id="not-a-module-name"),
+        pytest.param("self.get(k)", id="self-outside-a-class"),
+        pytest.param("handlers[k]()", id="not-a-dotted-call"),
+        pytest.param("CORE.get(", id="unparsable"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_anything_else_is_not_the_projects_own_scheduler(codegen: Project, call: str) -> None:
+    assert codegen.own_scheduler(call) is None
+
+
+def test_the_scheduler_answer_records_every_module_it_read(codegen: Project) -> None:
+    codegen.own_scheduler("cg.get_variable(k)")
+    read = {os.path.relpath(d.path, os.path.dirname(os.path.dirname(codegen.file)))
+            for d in codegen.recorded() if d.digest is not None}
+    assert {"gen/main.py", "gen/api.py", "gen/cpp.py", "gen/core.py", "gen/loop.py"} <= read
+
+
+def test_the_scheduler_answer_follows_the_files_as_they_change(codegen: Project) -> None:
+    loop = Path(codegen.file).parent / "loop.py"
+    assert codegen.own_scheduler("CORE.get(k)") == FAKE
+    loop.write_text(loop.read_text().replace("ret = yield from self._gen",
+                                             "ret = yield from asyncio.sleep(1)"))
+    os.utime(loop, ns=(1, 1))  # a different stat: the module is read again
+    assert Project(codegen.file).own_scheduler("CORE.get(k)") is None
