@@ -179,7 +179,7 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
     kept_lines = len(lines)
     for d in scan.defs:
         if d in facts_only and d.body and not _too_long(d, lines):
-            kept_lines -= _keep_class_facts(d.node.body, lines, out)
+            kept_lines -= _keep_class_facts(d, lines, out)
         if d in keep or d.body == 0 or (d.parent is not None and d.parent not in keep):
             continue  # kept, not blankable, or inside a function blanked already
         if _too_long(d, lines):
@@ -384,29 +384,40 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
 SESSION_CALL = re.compile(r"log_?in|sign_?in|auth|connect|open|start_session|handshake",
                           re.IGNORECASE)
 _WITH = (ast.With, ast.AsyncWith)
+_ASYNC_DEF = re.compile(r"(?<![\w.])async\s+def(?!\w)")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _keep_class_facts(body: list[ast.stmt], lines: list[str], out: list[str]) -> int:
+def _keep_class_facts(d: _Def, lines: list[str], out: list[str]) -> int:
     """Blank, in a method kept only for its class's facts, every statement those facts do not
     come from; the number of lines blanked. A necessary condition, from what is read of such a
     method (analysis.summaries `_add_class`, receivers `_class_values`, `class_sessions`; it is
-    never called from analysed code, which would keep it whole):
+    never called, named or followed into from analysed code, which would keep it whole, and
+    no rule reports on it):
 
-    - its local types (`local_types`) and `self.x` values (`simple_assignments`): assignments,
-      annotated assignments and `with ... as` items, in order, through every compound statement
-      but not into nested scopes;
+    - its local types (`local_types`: single-target assignments of a name or an attribute
+      chain from a name or a call, annotated ones, `with ... as`) and its `self.x` values
+      (`simple_assignments`: single-target assignments and annotated ones to a path rooted at
+      its first parameter, `with ... as`), in order, through every compound statement but not
+      into nested scopes; every other assignment types and values nothing;
     - the calls of `connect`/`login`-like methods anywhere in it (`class_sessions`): every
       statement whose text spells one is kept;
     - nested functions and classes are kept (their bodies are blanked as anywhere else);
-    - and its own analysis, when it is an `async def`, must stay empty: it was no PAR101/PAR102
-      candidate, and it stays none because every await site stays in its suite (statements
-      are only removed, never moved: `may_group_or_loop` sees the same sites suite by suite and
-      no new loop).
+    - a method without parameters has no `self`: none of it is read.
 
     A compound statement stays (with its headers) when anything in it stays; a suite left
     empty gets `pass`. Statements sharing a line with another (`a; b`, one-line suites) and
-    `elif` clauses stay."""
+    `elif` clauses stay. An `async def` becomes a `def` (on its line; nothing reads that of a
+    method no rule reports on, and so no rule analyses what is left of it)."""
+    line = lines[d.node.lineno - 1]
+    sync = _ASYNC_DEF.sub("def", line, count=1)
+    if isinstance(d.node, ast.AsyncFunctionDef):
+        if sync == line:
+            return 0  # `async` and `def` on two lines: left whole
+        out[d.node.lineno - 1] = sync
+    args = d.node.args
+    params = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+    self_name = next((p.arg for p in params if p is not None), None)
     blanked: set[int] = set()
 
     def blank(first: int, last: int, keep_pass: bool) -> None:
@@ -417,6 +428,23 @@ def _keep_class_facts(body: list[ast.stmt], lines: list[str], out: list[str]) ->
             line = lines[first - 1]
             out[first - 1] = _INDENT.match(line).group() + "pass" + _ending(line)  # type: ignore[union-attr]
             blanked.discard(first)
+
+    def read(stmt: ast.stmt) -> bool:
+        """Whether the class's facts read this simple statement."""
+        if self_name is None:
+            return False
+        if isinstance(stmt, ast.Assign):
+            if len(stmt.targets) != 1:
+                return False
+            target, value = stmt.targets[0], stmt.value
+            if isinstance(value, ast.Await):
+                value = value.value
+            return _rooted_at(target, self_name) or (
+                _dotted(target) and isinstance(value, (ast.Name, ast.Call))
+            )
+        if isinstance(stmt, ast.AnnAssign):
+            return _dotted(stmt.target) or _rooted_at(stmt.target, self_name)
+        return False
 
     def stays(stmt: ast.stmt, after: ast.stmt | None, clause: bool) -> bool:
         """Whether `stmt` stays (its own suites reduced in place)."""
@@ -435,10 +463,10 @@ def _keep_class_facts(body: list[ast.stmt], lines: list[str], out: list[str]) ->
                 and lines[suite[0].lineno - 1].lstrip().startswith("elif")
             )
             kept_inside = reduce_suite(suite, elif_clause) or kept_inside
-        if clause or not alone or kept_inside or _site(stmt):
+        if clause or not alone or kept_inside or read(stmt):
             return True
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            return True
+        if self_name is None:
+            return False
         if isinstance(stmt, _WITH) and any(item.optional_vars for item in stmt.items):
             return True
         text = "".join(lines[stmt.lineno - 1 : stmt.end_lineno or stmt.lineno])
@@ -457,8 +485,24 @@ def _keep_class_facts(body: list[ast.stmt], lines: list[str], out: list[str]) ->
                 blank(stmt.lineno, stmt.end_lineno or stmt.lineno, keep_pass=False)
         return True
 
-    reduce_suite(body)
+    reduce_suite(d.node.body)
     return len(blanked)
+
+
+def _dotted(target: ast.expr) -> bool:
+    """A name or an attribute chain of one (`names.dotted_name`)."""
+    while isinstance(target, ast.Attribute):
+        target = target.value
+    return isinstance(target, ast.Name)
+
+
+def _rooted_at(target: ast.expr, name: str) -> bool:
+    """An attribute or item path from `name` (`self.x`, `self.x[k]`)."""
+    if not isinstance(target, (ast.Attribute, ast.Subscript)):
+        return False
+    while isinstance(target, (ast.Attribute, ast.Subscript)):
+        target = target.value
+    return isinstance(target, ast.Name) and target.id == name
 
 
 def _own_suites(stmt: ast.stmt) -> list[list[ast.stmt]]:
