@@ -295,6 +295,7 @@ class ClassFacts:
     name: str
     methods: dict[str, CodeFacts | None]
     fed: dict[str, str]  # attribute -> the `__init__` parameter it holds
+    init_calls: bool  # `__init__` may call something: making one may start work
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -397,8 +398,13 @@ def _class_facts(cls: ast.ClassDef) -> ClassFacts:
                     methods[node.id] = None
             if isinstance(stmt, ast.ClassDef):
                 methods[stmt.name] = None
-    return ClassFacts(cls.name, methods,
-                      {attr: param for attr, param in fed.items() if stores[attr] == 1})
+    init = next((m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and m.name == "__init__"), None)
+    # (Without its own `__init__`, a class with a base may inherit one that calls anything.)
+    init_calls = any(isinstance(n, ast.Call) for n in ast.walk(init)) if init is not None else (
+        any(_dotted(b) != "object" for b in cls.bases) or bool(cls.keywords))
+    fed = {attr: param for attr, param in fed.items() if stores[attr] == 1}
+    return ClassFacts(cls.name, methods, fed, init_calls)
 
 
 def _literal_names(value: ast.expr | None) -> list[str] | None:
@@ -695,7 +701,9 @@ class Project:
 
     def _generator(self, scope: _Scope, code: CodeFacts, depth: int) -> str | None:
         """A plain generator driven as an awaitable: its bare yields go to the driver."""
-        if code.is_async or code.value_yields or code.awaits or depth > MAX_DEPTH:
+        if code.is_async or code.value_yields or code.awaits or depth > MAX_DEPTH or (
+            code.bare_yields and self._concurrent(scope.module)
+        ):
             return None
         verdict = f"`{code.name}` yields None" if code.bare_yields else NEVER
         for expr in code.yield_froms:
@@ -721,7 +729,9 @@ class Project:
         """`cls(...)` awaited: its `__await__` is a generator whose yields are bare or come
         from such generators (`yield from self._gen`, the generator `__init__` was given at
         this construction), or returns such a generator."""
-        if code.decorators or code.is_async or code.awaits or code.value_yields:
+        if code.decorators or code.is_async or code.awaits or code.value_yields or (
+            cls.init_calls or (code.bare_yields and self._concurrent(scope.module))
+        ):
             return None
         init = cls.methods.get("__init__")
 
@@ -745,6 +755,13 @@ class Project:
         if code.bare_yields or found:
             return f"`{cls.name}.__await__` yields None"
         return None
+
+    def _concurrent(self, module: str) -> bool:
+        """Whether the module imports (anywhere) a way to start work that runs alongside: an
+        async framework, threads, processes. A bare yield there may poll a task it started
+        (`while not task.done(): yield`), and a gather would start those together."""
+        facts = self._read(module)[1]
+        return facts is None or CONCURRENCY_IMPORT.search(facts.text) is not None
 
     def _resolve(self, scope: _Scope, dotted: str) -> _Target | None:
         """The definition a dotted name evaluated in `scope` denotes: `("code", path, class
@@ -806,6 +823,9 @@ class Project:
 
 
 NEVER = ""  # the verdict of an await that never suspends
+CONCURRENCY_IMPORT = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:asyncio|trio|anyio|curio|concurrent|threading|_thread|"
+    r"multiprocessing|subprocess|gevent|eventlet|twisted|tornado)\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)

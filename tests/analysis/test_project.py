@@ -507,3 +507,44 @@ def test_the_scheduler_answer_follows_the_files_as_they_change(codegen: Project)
                                              "ret = yield from asyncio.sleep(1)"))
     os.utime(loop, ns=(1, 1))  # a different stat: the module is read again
     assert Project(codegen.file).own_scheduler("CORE.get(k)") is None
+
+
+@pytest.mark.parametrize(
+    ("files", "call"),
+    [
+        pytest.param({"gen/poll.py": (
+            "import asyncio\n\n\n"
+            "def _until_done(task):\n"
+            "    while not task.done():\n"
+            "        yield\n\n\n"
+            "async def fetched(coro):\n"
+            "    task = asyncio.ensure_future(coro)\n"
+            "    return await Waiting(_until_done(task))\n\n\n"
+            "class Waiting:\n"
+            "    def __init__(self, gen):\n"
+            "        self._gen = gen\n\n"
+            "    def __await__(self):\n"
+            "        return (yield from self._gen)\n"
+        )}, "fetched(c)", id="polls-a-task-its-module-may-start"),
+        pytest.param({"gen/poll.py": (
+            "from gen.jobs import start\n\n\n"
+            "class Started:\n"
+            "    def __init__(self, job):\n"
+            "        self._handle = start(job)\n\n"
+            "    def __await__(self):\n"
+            "        while not self._handle.finished:\n"
+            "            yield\n"
+        )}, "Started(j)", id="its-constructor-calls-something"),
+        pytest.param({"gen/poll.py": (
+            "from gen.jobs import Base\n\n\n"
+            "class Inherited(Base):\n"
+            "    def __await__(self):\n"
+            "        yield\n"
+        )}, "Inherited(j)", id="its-constructor-is-inherited"),
+    ],
+)
+def test_a_bare_yield_that_may_poll_started_work_is_unknown(
+    codegen: Project, files: dict[str, str], call: str
+) -> None:
+    write_tree(Path(codegen.file).parent.parent, files)
+    assert Project(str(Path(codegen.file).parent / "poll.py")).own_scheduler(call) is None
