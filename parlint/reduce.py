@@ -429,22 +429,14 @@ def _keep_class_facts(d: _Def, lines: list[str], out: list[str]) -> int:
             out[first - 1] = _INDENT.match(line).group() + "pass" + _ending(line)  # type: ignore[union-attr]
             blanked.discard(first)
 
+    needed = _typed_names(d.node.body, self_name) if self_name is not None else set()
+
     def read(stmt: ast.stmt) -> bool:
         """Whether the class's facts read this simple statement."""
-        if self_name is None:
-            return False
-        if isinstance(stmt, ast.Assign):
-            if len(stmt.targets) != 1:
-                return False
-            target, value = stmt.targets[0], stmt.value
-            if isinstance(value, ast.Await):
-                value = value.value
-            return _rooted_at(target, self_name) or (
-                _dotted(target) and isinstance(value, (ast.Name, ast.Call))
-            )
-        if isinstance(stmt, ast.AnnAssign):
-            return _dotted(stmt.target) or _rooted_at(stmt.target, self_name)
-        return False
+        target = _typed_target(stmt, self_name) if self_name is not None else None
+        return target is not None and (
+            _rooted_at(target, self_name) or _root(target) in needed
+        )
 
     def stays(stmt: ast.stmt, after: ast.stmt | None, clause: bool) -> bool:
         """Whether `stmt` stays (its own suites reduced in place)."""
@@ -467,7 +459,10 @@ def _keep_class_facts(d: _Def, lines: list[str], out: list[str]) -> int:
             return True
         if self_name is None:
             return False
-        if isinstance(stmt, _WITH) and any(item.optional_vars for item in stmt.items):
+        if isinstance(stmt, _WITH) and any(
+            var is not None and (_rooted_at(var, self_name) or _root(var) in needed)
+            for var in (item.optional_vars for item in stmt.items)
+        ):
             return True
         text = "".join(lines[stmt.lineno - 1 : stmt.end_lineno or stmt.lineno])
         return SESSION_CALL.search(text) is not None
@@ -487,6 +482,66 @@ def _keep_class_facts(d: _Def, lines: list[str], out: list[str]) -> int:
 
     reduce_suite(d.node.body)
     return len(blanked)
+
+
+def _typed_target(stmt: ast.stmt, self_name: str) -> ast.expr | None:
+    """The target of an assignment `simple_assignments` or `local_types` may read: one target,
+    a path from `self_name` (any value), or a dotted name from a name or a call (annotated
+    ones: any)."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(value, ast.Await):
+            value = value.value
+        if _rooted_at(target, self_name) or (
+            _dotted(target) and isinstance(value, (ast.Name, ast.Call))
+        ):
+            return target
+        return None
+    if isinstance(stmt, ast.AnnAssign):
+        return stmt.target
+    return None
+
+
+def _typed_names(body: list[ast.stmt], self_name: str) -> set[str]:
+    """The local names whose types the `self.x` assignments of a method read: those their
+    values or a kept assignment's value mention, to a fixpoint (the types of the others reach
+    no `self.x`: `_attribute_types` keeps `self.x` only, and `_class_values` reads a scope's
+    types for the paths of `self.x` values)."""
+    values: list[tuple[str | None, set[str]]] = []  # (local root or None for self, mentioned)
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, _DEFINITIONS):
+            continue
+        stack.extend(s for suite in _own_suites(stmt) for s in suite)
+        bound: list[tuple[ast.expr, ast.AST | None]] = []
+        target = _typed_target(stmt, self_name)
+        if target is not None:
+            bound.append((target, getattr(stmt, "value", None)))
+        if isinstance(stmt, _WITH):
+            bound.extend((item.optional_vars, item.context_expr) for item in stmt.items
+                         if item.optional_vars is not None)
+        for target, value in bound:
+            mentioned = _mentions_in(value) | _mentions_in(target)
+            root = None if _rooted_at(target, self_name) else _root(target)
+            values.append((root, mentioned))
+    needed: set[str] = set()
+    pending = [mentioned for root, mentioned in values if root is None]
+    while pending:
+        fresh = pending.pop() - needed
+        needed |= fresh
+        pending.extend(mentioned for root, mentioned in values if root in fresh)
+    return needed
+
+
+def _mentions_in(node: ast.AST | None) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} if node is not None else set()
+
+
+def _root(target: ast.expr) -> str | None:
+    while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else None
 
 
 def _dotted(target: ast.expr) -> bool:

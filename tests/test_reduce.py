@@ -607,6 +607,10 @@ class Station:
             log("no token")
         with open("state") as handle:
             self.state = handle.read()
+        unused = Helper()
+        first = Factory()
+        second = first
+        self.made = second
         for attempt in range(3):
             log(attempt)
         async with self.lock:
@@ -643,12 +647,15 @@ def test_a_method_kept_for_its_class_keeps_only_what_the_class_facts_come_from()
         "            self.state = handle.read()",
         "        def callback(event):",  # nested definitions stay (their bodies are blanked)
         "        self.callback = callback; log(\"set\")",  # shares a line
+        "        first = Factory()",  # the type of `second`, which `self.made` is
+        "        second = first",
+        "        self.made = second",
     ):
         assert statement in kept, statement
     for gone in ('"""Set up."""', 'log("fast start")', 'raise RuntimeError("no host")',
                  'log("refresh failed")', 'log("done")', "for attempt in range(3):",
                  "async with self.lock:", "return event", "return self.state",
-                 "await self.refresh()", "async def start"):
+                 "await self.refresh()", "async def start", "unused = Helper()"):
         assert not any(gone in line for line in lines), gone
     # No rule reads or reports on it: it is no `async def` any more (nothing analyses it).
     assert "    def start(self, fast):" in lines
