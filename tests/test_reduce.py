@@ -671,6 +671,16 @@ def test_a_method_kept_for_its_class_keeps_only_what_the_class_facts_come_from()
     assert [f.code for f in whole.findings] == ["PAR101"]
 
 
+def _names(node: cst.CSTNode) -> set[str]:
+    found, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        stack.extend(current.children)
+    return found
+
+
 def _class_facts(module: cst.Module) -> dict[str, tuple]:
     """What the analysis reads of every method of a class, per class whose code it analyses."""
     from parlint.analysis.dependence import SESSION_CALL as ANALYSIS_SESSION_CALL
@@ -681,8 +691,13 @@ def _class_facts(module: cst.Module) -> dict[str, tuple]:
     ctx = build_module_context(module, EffectPatterns.from_config(None))
     facts = {}
     for name, types in ctx.class_types.items():
+        # Of a value's scope, the types of what the value names (all that is looked up).
         values = {
-            path: [(module.code_for_node(value), sorted(scope.items())) for value, scope in found]
+            path: [
+                (module.code_for_node(value),
+                 sorted((k, t) for k, t in scope.items() if k.split(".")[0] in _names(value)))
+                for value, scope in found
+            ]
             for path, found in _class_values(ctx, name).items()
         }
         sessions = class_sessions(ctx, name, ANALYSIS_SESSION_CALL)
