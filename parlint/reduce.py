@@ -194,7 +194,7 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
     return Reduced("".join(out), kept_lines=kept_lines, total_lines=len(lines))
 
 
-def _bare_header(d: _Def, lines: list[str], out: list[str]) -> int:
+def _bare_header(d: _Def, lines: list[str], out: list[str], asynchronous: bool = True) -> int:
     """Rewrite the signature of a blanked function to its name and first parameter, on its
     `def` line (decorators stay); the number of lines blanked. Nothing reads more of it: its
     parameters' annotations type only plain names, of a body that is `pass` now
@@ -215,7 +215,7 @@ def _bare_header(d: _Def, lines: list[str], out: list[str]) -> int:
         first = "**" + args.kwarg.arg
     else:
         first = ""
-    keyword = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+    keyword = "async def" if asynchronous and isinstance(node, ast.AsyncFunctionDef) else "def"
     line = lines[node.lineno - 1]
     indent = _INDENT.match(line).group()  # type: ignore[union-attr]
     out[node.lineno - 1] = f"{indent}{keyword} {node.name}({first}):{_ending(line)}"
@@ -430,6 +430,10 @@ def _keep_class_facts(d: _Def, lines: list[str], out: list[str]) -> int:
             blanked.discard(first)
 
     needed = _typed_names(d.node.body, self_name) if self_name is not None else set()
+    header = 0
+    if not any(p is not None and p.arg in needed for p in params[1:]):
+        # Only `self` of its signature is read (parameters type what they name).
+        header = _bare_header(d, lines, out, asynchronous=False)
 
     def read(stmt: ast.stmt) -> bool:
         """Whether the class's facts read this simple statement."""
@@ -481,7 +485,7 @@ def _keep_class_facts(d: _Def, lines: list[str], out: list[str]) -> int:
         return True
 
     reduce_suite(d.node.body)
-    return len(blanked)
+    return len(blanked) + header
 
 
 def _typed_target(stmt: ast.stmt, self_name: str) -> ast.expr | None:

@@ -87,10 +87,10 @@ def test_functions_nothing_needs_become_pass_and_every_kept_line_is_unchanged() 
     assert reduced[25:29] == ["    pass\n", "\n", "\n", "\n"]
     assert reduced[33] == "        pass\n"
     # Service.describe() is kept for the class's facts only: it has none.
-    assert reduced[9:11] == ["        pass\n", "\n"]
+    assert reduced[8:11] == ["    def describe(self):\n", "        pass\n", "\n"]
     # A blanked function keeps its name and first parameter only.
     assert reduced[32] == "    def render(self):\n"
-    blanked = {9, 10, 25, 26, 27, 28, 32, 33}
+    blanked = {8, 9, 10, 25, 26, 27, 28, 32, 33}
     for index, line in enumerate(lines):
         if index not in blanked:
             assert reduced[index] == line, index
@@ -657,8 +657,11 @@ def test_a_method_kept_for_its_class_keeps_only_what_the_class_facts_come_from()
                  "async with self.lock:", "return event", "return self.state",
                  "await self.refresh()", "async def start", "unused = Helper()"):
         assert not any(gone in line for line in lines), gone
-    # No rule reads or reports on it: it is no `async def` any more (nothing analyses it).
-    assert "    def start(self, fast):" in lines
+    # No rule reads or reports on it: it is no `async def` any more (nothing analyses it),
+    # and of its parameters only `self` is read.
+    assert "    def start(self):" in lines
+    # The constructor's parameters type its attributes.
+    assert "    def __init__(self, host: str, session: aiohttp.ClientSession) -> None:" in lines
     # Suites left empty get `pass` at their own indentation.
     assert lines[original.index("        else:") + 1] == "            pass"
     assert lines[original.index("        except ValueError:") + 1] == "            pass"
