@@ -18,7 +18,8 @@ Modules (each fact unit-tested under tests/analysis/):
   `BlockAnalysis` (statements with stages and barriers), `AwaitGroup`s (PAR101) and
   `LoopAnalysis` (PAR102); every "no" is a `Reason`; `pair_reason` explains a pair.
 - `project`: the other modules of the file's project (`Project`), found from its path and read
-  with `ast` only when a question needs them (does an imported coroutine ever suspend?); every
+  with `ast` only when a question needs them (does an imported coroutine ever suspend? does
+  an awaited call only ever yield None to the project's own scheduler?); every
   file consulted is recorded for the cache (`FileResult.dependencies`).
 - `provider`: `AsyncFunctionProvider`, the lazy libcst metadata provider rules depend on
   (`FunctionDef` -> `FunctionAnalysis`), `analyse_module` outside a wrapper, `is_test_path`.

@@ -169,9 +169,12 @@ class AwaitInLoop(Rule):
     Loops through one object of unknown type are not reported even when that object is an
     HTTP API client that serves concurrent requests well: annotate it with its client type,
     or add its name to `concurrent-safe-receivers`. Of a callee in another module of the
-    project parlint reads only whether it awaits at all (an undecorated `async def`); a
-    helper there that hits a cache, a library's helper, or items that share one upstream
-    account through their own objects, can still be reported.
+    project parlint reads only whether it awaits at all (an undecorated `async def`), and
+    whether every await it makes only hands `None` to the project's own scheduler (a bare
+    `yield` in an awaitable's `__await__` or in the generator it drives, as code generators
+    with an event loop of their own do: not reported); a helper there that hits a cache, a
+    library's helper, or items that share one upstream account through their own objects,
+    can still be reported.
     """
 
     code = "PAR102"
