@@ -323,8 +323,8 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
     attribute_of = _attribute_pattern(frozenset(receivers))
 
     keep: set[_Def] = set()  # kept whole
-    expanded: set[_Def] = set()  # kept, and what it needs is kept too
-    analysed: set[_Def] = set()  # expanded for PAR101/PAR102: its class is read too
+    expanded: set[_Def] = set()  # kept, and what the fan-out analysis needs of it is kept too
+    analysed: set[_Def] = set()  # the same for PAR101/PAR102; its class is read too
     followed: set[_Def] = set()  # holds a fan-out: whoever mentions it is kept too
     classes: set[str] = set()  # the classes whose methods PAR101/PAR102 read facts of
     # (function, whether PAR101/PAR102 analyse it or summarise it for a function they analyse)
@@ -338,29 +338,32 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
         )
     while pending:
         d, for_awaits = pending.pop()
-        if d in analysed or (d in expanded and not for_awaits):
+        done = analysed if for_awaits else expanded
+        if d in done:
             continue
-        expanded.add(d)
+        done.add(d)
         keep.add(d)
         text = _text(scan, d)
         # The enclosing functions (their facts and scopes hold the kept code).
         if d.parent is not None:
             pending.append((d.parent, for_awaits))
         # Same-module functions it may call, alias or hand on: by a plain name a function (a
-        # method is never in scope by its name), through `self`/`cls` a method or anything;
-        # result-checking helpers (PAR302) by any name.
+        # method is never in scope by its name; PAR101/PAR102 summarise module-level functions
+        # only, the fan-out analysis also asks whether a nested one has the name), through
+        # `self`/`cls` a method or anything; result-checking helpers (PAR302) by any name.
         if "return_exceptions" in text:
             for name in set(_IDENTIFIER.findall(text)):
                 pending.extend((f, for_awaits) for f in by_name.get(name, ()))
         else:
             for name in set(_PLAIN_NAME.findall(text)):
-                pending.extend((f, for_awaits) for f in by_name.get(name, ()) if f.method_of is None)
+                pending.extend(
+                    (f, for_awaits) for f in by_name.get(name, ())
+                    if f.method_of is None and not (for_awaits and f.parent is not None)
+                )
             for name in set(attribute_of.findall(text)):
                 pending.extend((f, for_awaits) for f in by_name.get(name, ()))
-        if for_awaits:
-            analysed.add(d)
-            if d.owner is not None:
-                classes.add(d.owner)
+        if for_awaits and d.owner is not None:
+            classes.add(d.owner)
         if d not in followed and _count(fan_out, d.first, d.last):
             # Whoever mentions a function that holds a fan-out, with its enclosing functions
             # (every function around the mention): PAR301 asks whether every caller handles

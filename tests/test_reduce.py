@@ -472,6 +472,43 @@ def test_only_the_direct_callers_of_a_fan_out_are_kept_and_not_what_they_call() 
     assert whole == reduced
 
 
+NESTED_NAMES = '''\
+import asyncio
+
+
+async def load(users, orders):
+    a = await users.fetch_a()
+    b = await orders.fetch_b(helper())
+    return a, b
+
+
+def helper():
+    return 1
+
+
+def unrelated(rows):
+    def helper():
+        return 2
+    return [helper() for _ in rows]
+'''
+
+
+def test_par101_summarises_module_functions_only_so_a_nested_namesake_is_not_kept() -> None:
+    lines = reduce(NESTED_NAMES).source.splitlines()
+    assert "    return 1" in lines
+    assert "        return 2" not in lines
+    whole, reduced = both(NESTED_NAMES)
+    assert whole == reduced and [f.code for f in whole.findings] == ["PAR101"]
+    # The fan-out analysis asks whether a nested function has a name: there it is kept.
+    fan_out = NESTED_NAMES.replace(
+        "    b = await orders.fetch_b(helper())\n",
+        "    b = await asyncio.gather(*(orders.fetch_b(helper()) for _ in range(3)))\n",
+    )
+    assert "        return 2" in reduce(fan_out).source.splitlines()
+    whole, reduced = both(fan_out)
+    assert whole == reduced
+
+
 def test_a_class_with_code_par101_analyses_keeps_the_facts_of_every_method() -> None:
     source = CALLERS_OF_CALLERS.replace(
         "    def describe(self):\n",
