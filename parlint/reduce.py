@@ -350,7 +350,8 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
         # Same-module functions it may call, alias or hand on: by a plain name a function (a
         # method is never in scope by its name; PAR101/PAR102 summarise module-level functions
         # only, the fan-out analysis also asks whether a nested one has the name), through
-        # `self`/`cls` a method or anything; result-checking helpers (PAR302) by any name.
+        # `self`/`cls` a method or anything (PAR101/PAR102: a method of its own class, the
+        # only one `self.m()` resolves to); result-checking helpers (PAR302) by any name.
         if "return_exceptions" in text:
             for name in set(_IDENTIFIER.findall(text)):
                 pending.extend((f, for_awaits) for f in by_name.get(name, ()))
@@ -361,7 +362,10 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
                     if f.method_of is None and not (for_awaits and f.parent is not None)
                 )
             for name in set(attribute_of.findall(text)):
-                pending.extend((f, for_awaits) for f in by_name.get(name, ()))
+                pending.extend(
+                    (f, for_awaits) for f in by_name.get(name, ())
+                    if not for_awaits or (f.method_of is not None and f.method_of == d.owner)
+                )
         if for_awaits and d.owner is not None:
             classes.add(d.owner)
         if d not in followed and _count(fan_out, d.first, d.last):

@@ -509,6 +509,31 @@ def test_par101_summarises_module_functions_only_so_a_nested_namesake_is_not_kep
     assert whole == reduced
 
 
+SAME_CLASS = '''\
+class Users:
+    async def both(self, orders):
+        a = await self.load_profile()
+        b = await orders.fetch_b()
+        return a, b
+
+    async def load_profile(self):
+        return await self.api.get("profile")
+
+
+class Cache:
+    async def load_profile(self):
+        return await self.store.read("profile")
+'''
+
+
+def test_par101_summarises_methods_of_the_own_class_only() -> None:
+    lines = reduce(SAME_CLASS).source.splitlines()
+    assert '        return await self.api.get("profile")' in lines
+    assert '        return await self.store.read("profile")' not in lines
+    whole, reduced = both(SAME_CLASS)
+    assert whole == reduced
+
+
 def test_a_class_with_code_par101_analyses_keeps_the_facts_of_every_method() -> None:
     source = CALLERS_OF_CALLERS.replace(
         "    def describe(self):\n",
