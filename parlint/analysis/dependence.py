@@ -73,7 +73,7 @@ from parlint.analysis.summaries import (
     overridable_stub,
 )
 from parlint.analysis.walk import children, suite_statements
-from parlint.analysis.worth import one_off
+from parlint.analysis.worth import error_path_nodes, on_error_path, one_off
 
 # A comment or docstring that says the order or the one-at-a-time pace is intended.
 INTENT = re.compile(
@@ -598,6 +598,9 @@ class _FunctionAnalyser:
             self.__dict__["_one_off"] = one_off(self.fn)
         if self.__dict__["_one_off"] is not None:
             return Reason("one-off", self.__dict__["_one_off"])
+        error = self._error_path(statements)
+        if error is not None:
+            return error
         for stmt in statements:
             said = self._comment_intent(stmt)
             if said is not None:
@@ -607,7 +610,7 @@ class _FunctionAnalyser:
     def _prefix_intent(self, block: BlockAnalysis, end: int) -> Reason | None:
         """`_intent(block.statements[: end + 1])`, reading each statement of the block once (a
         block asks again, for a longer prefix, at every group)."""
-        docstring = self._intent(())
+        docstring = self._intent(()) or self._error_path(block.statements[:1])
         if docstring is not None:
             return docstring
         scans = self.__dict__.setdefault("_intent_scans", {})
@@ -619,6 +622,17 @@ class _FunctionAnalyser:
         scans[id(block)] = (scanned, first)
         if first is not None and first <= end:
             return Reason("intent", self._comment_intent(block.statements[first]))
+        return None
+
+    def _error_path(self, statements: Sequence[cst.CSTNode]) -> Reason | None:
+        """Statements in an `except` handler: the error path is not worth a change
+        (`worth.error_path_nodes`)."""
+        if "_error_nodes" not in self.__dict__:
+            self.__dict__["_error_nodes"] = error_path_nodes(self.fn)
+        if any(on_error_path(stmt, self.__dict__["_error_nodes"]) for stmt in statements):
+            return Reason("one-off", "the error path (an `except` handler): latency rarely "
+                          "matters there and the clean-up order is deliberate",
+                          self.line(statements[0]))
         return None
 
     def _comment_intent(self, stmt: cst.CSTNode) -> str | None:

@@ -11,7 +11,15 @@ matters and the code will live on. Two kinds of function say plainly that it doe
   `@deprecated`, a deprecation issue or log line as an unconditional statement of its body):
   the code is on its way out, and a rewrite would change behaviour users are being moved away
   from. A deprecation under an `if` (one deprecated parameter or mode) does not count: the
-  function lives on.
+  function lives on;
+- an error handler: a function handed the exception that ended the work (a required parameter
+  typed as an exception, `async def afail(self, err: BaseException)`). It runs on the error
+  path, where latency rarely matters, and its clean-up order (cancel, join, notify) is usually
+  deliberate.
+
+Code of the error path inside a function says the same: statements in an `except` handler
+(`error_path_nodes(fn)`) are teardown, fallback or retry, seldom worth overlapping. A
+`finally` block does not count: it runs on the normal path too.
 
 `one_off(fn)` gives the `Reason` detail, or None.
 """
@@ -22,7 +30,7 @@ import libcst as cst
 
 from parlint.analysis.effects import name_words
 from parlint.analysis.names import dotted_name
-from parlint.analysis.walk import children
+from parlint.analysis.walk import children, walk
 
 DIAGNOSTIC_WORDS = frozenset(("diagnostic", "diagnostics", "diagnose"))
 # Words of the calls that tell the user something: warnings, log lines, issues.
@@ -80,10 +88,53 @@ def _deprecation_notice(call: cst.Call) -> bool:
     return notifies and any(_mentions_deprecation(arg.value) for arg in call.args)
 
 
+def _is_exception_type(annotation: cst.BaseExpression) -> bool:
+    """`BaseException`, `Exception`, `errors.ApiError`: one exception class (an optional one,
+    `BaseException | None`, is not: the function also runs when nothing failed)."""
+    name = dotted_name(annotation)
+    last = name.rsplit(".", 1)[-1] if name else ""
+    return last.endswith(("Exception", "Error")) and last[:1].isupper()
+
+
+def exception_parameter(fn: cst.FunctionDef) -> str | None:
+    """The required parameter of `fn` typed as an exception (`err: BaseException`), or None."""
+    params = fn.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if param.default is None and param.annotation is not None and _is_exception_type(
+            param.annotation.annotation
+        ):
+            return param.name.value
+    return None
+
+
+def error_path_nodes(fn: cst.FunctionDef) -> set[int]:
+    """The ids of the nodes of `fn` that run only after an exception: those in its `except`
+    handlers, at any depth (not of nested functions or classes, which run elsewhere)."""
+    nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    found: set[int] = set()
+    for node in walk(fn.body, skip=nested):
+        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)) and id(node) not in found:
+            found.update(id(inner) for inner in walk(node.body, skip=nested))
+    return found
+
+
+def on_error_path(stmt: cst.CSTNode, nodes: set[int]) -> bool:
+    """Whether the statement `stmt` is one of `error_path_nodes` (a one-line suite's
+    statement is a fresh pseudo-line: its first small statement decides)."""
+    if id(stmt) in nodes:
+        return True
+    body = getattr(stmt, "body", None)
+    return isinstance(stmt, cst.SimpleStatementLine) and bool(body) and id(body[0]) in nodes
+
+
 def one_off(fn: cst.FunctionDef) -> str | None:
     """Why overlapping the awaits of `fn` is not worth a change, or None."""
     if DIAGNOSTIC_WORDS & set(name_words(fn.name.value)):
         return "a diagnostics report (asked for by hand, rarely)"
     if _announces_deprecation(fn):
         return "a deprecated function (it announces its removal)"
+    error = exception_parameter(fn)
+    if error is not None:
+        return (f"an error handler (handed the exception `{error}`): the error path, where "
+                "latency rarely matters and the clean-up order is deliberate")
     return None

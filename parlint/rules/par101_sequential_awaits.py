@@ -136,8 +136,11 @@ class SequentialAwaits(Rule):
     awaits on purpose. A comment or docstring that mentions the order, concurrency, a rate
     limit or gathering near the awaits also silences the finding (the author has decided).
     Nor is code whose latency is not worth a change: a diagnostics report (a function named
-    for diagnostics, run by hand for a bug report) and a deprecated function that announces
-    its removal as its first act (a `DeprecationWarning`, `@deprecated`, a deprecation notice).
+    for diagnostics, run by hand for a bug report), a deprecated function that announces
+    its removal as its first act (a `DeprecationWarning`, `@deprecated`, a deprecation notice),
+    and the error path: code in an `except` handler, or a function handed the exception that
+    ended the work (a required parameter typed `BaseException`, `Exception`, `...Error`), where
+    latency rarely matters and clean-up runs in a deliberate order.
     The analysis sees one module: a call into another module is judged by its name and
     receiver. Reads through one object whose type the module does not show are not grouped,
     even when it is a cloud API client that would serve them at once (missed findings): add

@@ -162,8 +162,11 @@ class AwaitInLoop(Rule):
     awaits on purpose. A comment or docstring that mentions the order, concurrency, a rate
     limit or gathering near the awaits also silences the finding (the author has decided).
     Nor is code whose latency is not worth a change: a diagnostics report (a function named
-    for diagnostics, run by hand for a bug report) and a deprecated function that announces
-    its removal as its first act (a `DeprecationWarning`, `@deprecated`, a deprecation notice).
+    for diagnostics, run by hand for a bug report), a deprecated function that announces
+    its removal as its first act (a `DeprecationWarning`, `@deprecated`, a deprecation notice),
+    and the error path: code in an `except` handler, or a function handed the exception that
+    ended the work (a required parameter typed `BaseException`, `Exception`, `...Error`), where
+    latency rarely matters and clean-up runs in a deliberate order.
     The loop may be sequential on purpose to be gentle with a server (a rate limit) without
     an explicit sleep; mark it with `# noqa: PAR102` or lower `max-concurrency`.
     Loops through one object of unknown type are not reported even when that object is an

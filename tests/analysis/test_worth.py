@@ -3,10 +3,11 @@
 import textwrap
 
 import libcst as cst
+import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from parlint.analysis.provider import analyse_module
-from parlint.analysis.worth import one_off
+from parlint.analysis.worth import error_path_nodes, exception_parameter, on_error_path, one_off
 
 
 def analysis(code: str):
@@ -106,3 +107,112 @@ def test_a_log_line_about_a_deprecated_setting_marks_the_function_deprecated():
             for entry in config:
                 await hass.config_entries.flow.async_init(entry)
     """)) is not None
+
+
+def test_a_loop_in_an_except_handler_is_on_the_error_path():
+    (loop,) = analysis("""
+        async def sync_all(client, devices):
+            try:
+                await client.sync()
+            except ConnectionError:
+                for device in devices:
+                    await device.client.reset_session()
+                raise
+    """).loops
+    assert [r.kind for r in loop.reasons] == ["one-off"]
+    assert "the error path" in loop.reasons[0].detail
+
+
+def test_the_same_loop_in_the_try_body_is_reported():
+    (loop,) = analysis("""
+        async def sync_all(client, devices):
+            try:
+                for device in devices:
+                    await device.client.reset_session()
+            except ConnectionError:
+                raise
+    """).loops
+    assert loop.reasons == ()
+
+
+FETCH = """
+    import aiohttp
+
+    async def fetch(session: aiohttp.ClientSession, url):
+        async with session.get(url) as response:
+            return await response.json()
+"""
+
+
+@pytest.mark.parametrize(("clause", "groups"), [("except KeyError", 0), ("else", 1),
+                                                ("finally", 1)])
+def test_only_awaits_in_an_except_handler_are_on_the_error_path(clause, groups):
+    fn = analysis(FETCH + f"""
+    async def load(session: aiohttp.ClientSession):
+        try:
+            cached = await fetch(session, "cache")
+        except KeyError:
+            cached = None
+        {clause}:
+            profile = await fetch(session, "profile")
+            usage = await fetch(session, "usage")
+    """)
+    assert len(fn.groups) == groups
+
+
+def test_error_path_nodes_stop_at_nested_functions():
+    fn = function("""
+        async def outer(client):
+            try:
+                pass
+            except OSError:
+                async def retry():
+                    await client.a()
+                await retry()
+    """)
+    nodes = error_path_nodes(fn)
+    handler = fn.body.body[0].handlers[0]
+    nested, call = handler.body.body
+    assert on_error_path(nested, nodes) and on_error_path(call, nodes)
+    assert not on_error_path(nested.body.body[0], nodes)
+
+
+def test_a_one_line_handler_is_on_the_error_path():
+    fn = function("""
+        async def outer(client):
+            try:
+                pass
+            except OSError: await client.a()
+    """)
+    handler = fn.body.body[0].handlers[0]
+    pseudo_line = cst.SimpleStatementLine(body=handler.body.body)  # as suite_statements builds
+    assert on_error_path(pseudo_line, error_path_nodes(fn))
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [
+        pytest.param("self, err: BaseException", "err", id="base-exception"),
+        pytest.param("self, exc: Exception, *, path", "exc", id="exception"),
+        pytest.param("request, error: errors.ApiError", "error", id="dotted-error-class"),
+        pytest.param("self, err: BaseException | None", None, id="optional-exception"),
+        pytest.param("self, err: Exception = None", None, id="defaulted"),
+        pytest.param("self, err", None, id="unannotated"),
+        pytest.param("self, handler: ErrorHandler", None, id="not-an-exception-class"),
+        pytest.param("self, kind: type[Exception]", None, id="an-exception-type"),
+    ],
+)
+def test_exception_parameter(signature, expected):
+    assert exception_parameter(function(f"async def fail({signature}): ...")) == expected
+
+
+def test_a_function_handed_the_exception_is_an_error_handler():
+    (loop,) = analysis("""
+        class Mux:
+            async def afail(self, err: BaseException) -> None:
+                for handle in self._handles.values():
+                    await handle.channel.close_with_error(err)
+    """).loops
+    assert [(r.kind, r.detail) for r in loop.reasons] == [(
+        "one-off", "an error handler (handed the exception `err`): the error path, where "
+        "latency rarely matters and the clean-up order is deliberate")]
