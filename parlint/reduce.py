@@ -63,6 +63,8 @@ _FOR = re.compile(r"\bfor\b")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 # Identifiers not right after a dot (`.x` is an attribute; `x`, `f(...)` are names).
 _PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
+# A plain name called (`name(`, blanks, continuations or comments between).
+_PLAIN_CALL = re.compile(r"(?<![.\w])([^\W\d]\w*)(?:\s|\\|#[^\n]*)*\(")
 # Lines as Python's tokenizer and libcst count them (engine.split_lines).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _LINE_END = re.compile(r"(\r\n|\r|\n)$")
@@ -321,6 +323,7 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
         by_name.setdefault(d.node.name, []).append(d)
     receivers = {"self", "cls"} | {p for d in defs if (p := _first_param(d)) is not None}
     attribute_of = _attribute_pattern(frozenset(receivers))
+    method_called = _method_call_pattern(frozenset(receivers))
 
     keep: set[_Def] = set()  # kept whole
     expanded: set[_Def] = set()  # kept, and what the fan-out analysis needs of it is kept too
@@ -347,25 +350,31 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
         # The enclosing functions (their facts and scopes hold the kept code).
         if d.parent is not None:
             pending.append((d.parent, for_awaits))
-        # Same-module functions it may call, alias or hand on: by a plain name a function (a
-        # method is never in scope by its name; PAR101/PAR102 summarise module-level functions
-        # only, the fan-out analysis also asks whether a nested one has the name), through
-        # `self`/`cls` a method or anything (PAR101/PAR102: a method of its own class, the
-        # only one `self.m()` resolves to); result-checking helpers (PAR302) by any name.
-        if "return_exceptions" in text:
+        # Same-module functions it may call, alias or hand on. PAR101/PAR102 summarise and
+        # look into callees only: `f(...)` a module-level function (ModuleContext.functions
+        # holds no nested one), `self.m(...)` or an alias `x = self.m` a method of the own
+        # class (`Class.m`). The fan-out analysis follows more: by a plain name any function
+        # (a method is never in scope by its name; it also asks whether a nested one has the
+        # name), through `self`/`cls` a method or anything; result-checking helpers (PAR302)
+        # by any name.
+        if for_awaits:
+            for name in set(_PLAIN_CALL.findall(text)):
+                pending.extend(
+                    (f, True) for f in by_name.get(name, ())
+                    if f.method_of is None and f.parent is None
+                )
+            for name in {call or alias for call, alias in method_called.findall(text)}:
+                pending.extend(
+                    (f, True) for f in by_name.get(name, ()) if f.method_of == d.owner is not None
+                )
+        elif "return_exceptions" in text:
             for name in set(_IDENTIFIER.findall(text)):
-                pending.extend((f, for_awaits) for f in by_name.get(name, ()))
+                pending.extend((f, False) for f in by_name.get(name, ()))
         else:
             for name in set(_PLAIN_NAME.findall(text)):
-                pending.extend(
-                    (f, for_awaits) for f in by_name.get(name, ())
-                    if f.method_of is None and not (for_awaits and f.parent is not None)
-                )
+                pending.extend((f, False) for f in by_name.get(name, ()) if f.method_of is None)
             for name in set(attribute_of.findall(text)):
-                pending.extend(
-                    (f, for_awaits) for f in by_name.get(name, ())
-                    if not for_awaits or (f.method_of is not None and f.method_of == d.owner)
-                )
+                pending.extend((f, False) for f in by_name.get(name, ()))
         if for_awaits and d.owner is not None:
             classes.add(d.owner)
         if d not in followed and _count(fan_out, d.first, d.last):
@@ -709,6 +718,18 @@ def _mentions(stmt: ast.stmt) -> set[str]:
         elif not isinstance(node, (*_NESTED_SCOPES, *_COMPREHENSIONS)):
             stack.extend(ast.iter_child_nodes(node))
     return names
+
+
+@functools.lru_cache(maxsize=64)
+def _method_call_pattern(receivers: frozenset[str]) -> re.Pattern[str]:
+    """`self.<name>(` (a call) and `= self.<name>` (an alias the analysis resolves calls
+    through), for every receiver name."""
+    alternatives = "|".join(map(re.escape, sorted(receivers)))
+    dot = r"(?:\s|\\)*\.(?:\s|\\)*"
+    return re.compile(
+        rf"\b(?:{alternatives}){dot}([^\W\d]\w*)(?=(?:\s|\\|#[^\n]*)*\()"
+        rf"|=(?:\s|\\)*(?:{alternatives}){dot}([^\W\d]\w*)"
+    )
 
 
 @functools.lru_cache(maxsize=64)

@@ -534,6 +534,42 @@ def test_par101_summarises_methods_of_the_own_class_only() -> None:
     assert whole == reduced
 
 
+CALLS_ONLY = '''\
+class Users:
+    async def both(self, orders):
+        """Unlike helper, reads the profile through self.client."""
+        fetch = self.load_profile
+        a = await fetch(self.client)
+        b = await orders.fetch_b(self.retries)
+        return a, b
+
+    async def load_profile(self, client):
+        return await client.get("profile")
+
+    def client(self):
+        return make_client()
+
+
+def helper():
+    return 1
+
+
+def make_client():
+    return object()
+'''
+
+
+def test_par101_keeps_what_it_calls_or_aliases_not_what_it_mentions() -> None:
+    lines = reduce(CALLS_ONLY).source.splitlines()
+    assert '        return await client.get("profile")' in lines  # through the alias
+    assert "    return 1" not in lines  # helper is named in the docstring only
+    # self.client is not called: that method is kept for the class's facts only.
+    assert lines[lines.index("    def client(self):") + 1] == "        pass"
+    assert "    return object()" not in lines
+    whole, reduced = both(CALLS_ONLY)
+    assert whole == reduced
+
+
 def test_a_class_with_code_par101_analyses_keeps_the_facts_of_every_method() -> None:
     source = CALLERS_OF_CALLERS.replace(
         "    def describe(self):\n",
