@@ -125,22 +125,28 @@ def may_group_or_loop(fn: cst.FunctionDef) -> bool:
       path that overlaps one the earlier one writes: `_levels` then puts it at a later stage)
       or through the sites in between: a group is two sites at one stage.
     """
-    return _awaits_in_a_loop(fn) or any(
-        _independent_pair(statements) for statements in _suites(fn)
+    return any(_independent_pair(statements) for statements in _suites(fn)) or (
+        _awaits_in_a_loop(fn)
     )
+
+
+# Exact types (libcst's node classes are ABCs: `isinstance` misses cost a Python-level check).
+_SCOPE_TYPES = frozenset(_SCOPES)
+_COMPREHENSION_TYPES = frozenset(_COMPREHENSIONS)
 
 
 def _awaits_in_a_loop(fn: cst.FunctionDef) -> bool:
     stack: list[tuple[cst.CSTNode, bool]] = [(fn.body, False)]
     while stack:
         node, in_loop = stack.pop()
-        if isinstance(node, cst.Await):
+        kind = type(node)
+        if kind is cst.Await:
             if in_loop:
                 return True
-        elif isinstance(node, _SCOPES) and node is not fn:
+        elif kind in _SCOPE_TYPES:
             continue  # its awaits and loops are its own
-        inner = in_loop or isinstance(node, _COMPREHENSIONS) or (
-            isinstance(node, cst.For) and node.asynchronous is None
+        inner = in_loop or kind in _COMPREHENSION_TYPES or (
+            kind is cst.For and node.asynchronous is None  # type: ignore[attr-defined]
         )
         stack.extend((child, inner) for child in children(node))
     return False
