@@ -94,19 +94,41 @@ def read_source(path: str) -> Decoded | Finding:
 # and conservative: words in strings and comments only make it pass more often. A rule without
 # an entry in CANDIDATE_SCANS gets the general condition (the file mentions async or await).
 
-_WORDS = {word: re.compile(rf"\b{word}\b") for word in ("async", "await", "for")}
+_FAN_OUT = ("gather", "wait", "as_completed", "create_task", "ensure_future", "start_soon")
 
 
-_FAN_OUT = re.compile(r"\b(gather|wait|as_completed|create_task|ensure_future|start_soon)\b")
+def _occurs(word: str, source: str, times: int = 1) -> bool:
+    """Whether `word` occurs as a whole word (`\\bword\\b`) at least `times` times. str.find
+    and a look at both neighbours: a regex starting with `\\b` scans character by character."""
+    start, found, size, length = 0, 0, len(word), len(source)
+    while True:
+        start = source.find(word, start)
+        if start < 0:
+            return False
+        end = start + size
+        if not (start and _word_char(source[start - 1])) and not (
+            end < length and _word_char(source[end])
+        ):
+            found += 1
+            if found >= times:
+                return True
+        start = end
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what a regex `\w` matches
 
 
 def _has(word: str, source: str) -> bool:
-    return _WORDS[word].search(source) is not None
+    return _occurs(word, source)
 
 
 def _at_least_two(word: str, source: str) -> bool:
-    first = _WORDS[word].search(source)
-    return first is not None and _WORDS[word].search(source, first.end()) is not None
+    return _occurs(word, source, 2)
+
+
+def _fans_out(source: str) -> bool:
+    return any(_occurs(word, source) for word in _FAN_OUT)
 
 
 CANDIDATE_SCANS: dict[str, Callable[[str], bool]] = {
@@ -116,8 +138,8 @@ CANDIDATE_SCANS: dict[str, Callable[[str], bool]] = {
     # a `for` loop or comprehension whose body awaits, inside an `async def`.
     "PAR102": lambda src: _has("async", src) and _has("await", src) and _has("for", src),
     # a gather/wait/as_completed call or a task spawn (analysis.fanout.FAN_OUT_WORDS).
-    "PAR201": lambda src: _FAN_OUT.search(src) is not None,
-    "PAR202": lambda src: _FAN_OUT.search(src) is not None,
+    "PAR201": _fans_out,
+    "PAR202": _fans_out,
     "PAR301": lambda src: "gather" in src,
     "PAR302": lambda src: "return_exceptions" in src,
 }
