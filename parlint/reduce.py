@@ -15,7 +15,9 @@ tree and the text, the functions that matter:
   checking helper); the enclosing functions of a kept one; whoever mentions a function that
   holds a fan-out, with the functions around the mention, but not what they call nor their own
   callers (PAR301 asks whether every caller handles errors, PAR201 what every caller passes:
-  analysis.fanout reads the direct callers' own code only); and every method of a class
+  analysis.fanout reads the direct callers' own code only); whoever mentions a candidate of
+  PAR101/PAR102, once one mention is in a function holding a fan-out (analysis.worth.fanned_out
+  asks whether every mention is the per-item work of a fan-out); and every method of a class
   holding code that PAR101/PAR102 analyse or summarise (a candidate of theirs and what it
   calls: their analysis reads class-wide facts, attribute types and values from
   `self.x = X()`, the objects some method connects or logs in; the fan-out analysis reads none),
@@ -329,6 +331,8 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
     expanded: set[_Def] = set()  # kept, and what the fan-out analysis needs of it is kept too
     analysed: set[_Def] = set()  # the same for PAR101/PAR102; its class is read too
     followed: set[_Def] = set()  # holds a fan-out: whoever mentions it is kept too
+    candidates, holder_set = set(awaiting), set(holders)
+    followed_callers: set[_Def] = set()  # a candidate whose mentions were looked at
     classes: set[str] = set()  # the classes whose methods PAR101/PAR102 read facts of
     # (function, whether PAR101/PAR102 analyse it or summarise it for a function they analyse)
     pending: list[tuple[_Def, bool]] = [(d, False) for d in holders]
@@ -385,6 +389,15 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
             followed.add(d)
             for line in scan.mentions(d.node.name):
                 keep.update(other for other in defs if other.first <= line <= other.last)
+        if for_awaits and d in candidates and d not in followed_callers:
+            # Whoever mentions a candidate of PAR101/PAR102, once one mention is in a function
+            # holding a fan-out: analysis.worth.fanned_out asks whether every mention in the
+            # module is the per-item work of a fan-out (else no mention matters to it).
+            followed_callers.add(d)
+            around = [other for line in scan.mentions(d.node.name) for other in defs
+                      if other.first <= line <= other.last]
+            if any(other in holder_set and other is not d for other in around):
+                keep.update(around)
     # Every method of their classes: PAR101/PAR102 read class-wide facts from all of them
     # (attribute types and values, the objects some method connects or logs in); of a method
     # kept for nothing else, only the statements those facts come from (`_keep_class_facts`).

@@ -73,7 +73,7 @@ from parlint.analysis.summaries import (
     overridable_stub,
 )
 from parlint.analysis.walk import children, suite_statements
-from parlint.analysis.worth import error_path_nodes, on_error_path, one_off
+from parlint.analysis.worth import error_path_nodes, fanned_out, on_error_path, one_off
 
 # A comment or docstring that says the order or the one-at-a-time pace is intended.
 INTENT = re.compile(
@@ -595,7 +595,9 @@ class _FunctionAnalyser:
         if match:
             return Reason("intent", match.group(0))
         if "_one_off" not in self.__dict__:
-            self.__dict__["_one_off"] = one_off(self.fn)
+            info = self.ctx.by_node.get(id(self.fn))
+            self.__dict__["_one_off"] = one_off(self.fn) or fanned_out(
+                self.fn, self.ctx.module, info is not None and info.class_name is not None)
         if self.__dict__["_one_off"] is not None:
             return Reason("one-off", self.__dict__["_one_off"])
         error = self._error_path(statements)

@@ -21,6 +21,12 @@ Code of the error path inside a function says the same: statements in an `except
 (`error_path_nodes(fn)`) are teardown, fallback or retry, seldom worth overlapping. A
 `finally` block does not count: it runs on the normal path too.
 
+A function can also be concurrent already: when every mention of it in its module (outside its
+own body) is the per-item work of a fan-out (`gather(*(describe(t) for t in tables))`, tasks
+started in a loop), its callers overlap it across the items, and overlapping its own awaits as
+well multiplies the concurrent requests (connections, rate limits) for little gain
+(`fanned_out(fn, module, method)`; `check` keeps the mentioning functions in the reduced source).
+
 `one_off(fn)` gives the `Reason` detail, or None.
 """
 
@@ -138,3 +144,102 @@ def one_off(fn: cst.FunctionDef) -> str | None:
         return (f"an error handler (handed the exception `{error}`): the error path, where "
                 "latency rarely matters and the clean-up order is deliberate")
     return None
+
+
+# Calls that run the awaitables of a collection at once, and calls that start one task.
+_COLLECTING = frozenset(("gather", "wait", "as_completed"))
+_SPAWNING = frozenset(("create_task", "ensure_future", "start_soon"))
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def _last_name(call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+def _fan_out_work(fn: cst.FunctionDef) -> set[int]:
+    """The ids of the nodes of `fn` that are the per-item work of a fan-out: the element of a
+    comprehension run at once (`gather(*(work(x) for x in xs))`, also through a local name
+    the comprehension is bound to, or a list filled by `append` in a `for` loop), and what a
+    task is started with inside a loop (`tg.create_task(work(x))` under `for x in xs`)."""
+    nodes = list(walk(fn.body, skip=_SCOPES))
+    bound: dict[str, list[cst.BaseExpression]] = {}  # name -> comprehensions / appended items
+    loops_bodies: list[cst.CSTNode] = []
+    for node in nodes:
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(
+            node.targets[0].target, cst.Name
+        ) and isinstance(node.value, _COMPREHENSIONS):
+            bound.setdefault(node.targets[0].target.value, []).append(node.value.elt)
+        elif isinstance(node, (cst.For, *_COMPREHENSIONS)):
+            loops_bodies.append(node.body if isinstance(node, cst.For) else node.elt)
+    per_item: set[int] = set()
+    in_loops = {id(n) for body in loops_bodies for n in walk(body, skip=_SCOPES)}
+    for node in nodes:
+        if not isinstance(node, cst.Call) or id(node) not in in_loops:
+            continue
+        name = _last_name(node)
+        if name == "append" and isinstance(node.func, cst.Attribute) and isinstance(
+            node.func.value, cst.Name
+        ) and node.args:
+            bound.setdefault(node.func.value.value, []).append(node.args[0].value)
+        elif name in _SPAWNING:
+            per_item.update(id(n) for arg in node.args for n in walk(arg.value, skip=_SCOPES))
+    for node in nodes:
+        if not isinstance(node, cst.Call) or _last_name(node) not in _COLLECTING:
+            continue
+        for arg in node.args:
+            value = arg.value
+            if isinstance(value, _COMPREHENSIONS):
+                elements = [value.elt]
+            elif isinstance(value, cst.Name):
+                elements = bound.get(value.value, [])
+            else:
+                elements = []
+            for element in elements:
+                per_item.update(id(n) for n in walk(element, skip=_SCOPES))
+    return per_item
+
+
+def fanned_out(fn: cst.FunctionDef, module: cst.Module, method: bool) -> str | None:
+    """Why `fn` is concurrent already, or None: every reference to it in its module, outside
+    its own body, is the per-item work of a fan-out (`gather(*(fn(x) for x in xs))`). Its
+    callers overlap it across the items; overlapping its own awaits as well multiplies the
+    concurrent requests by the number of items (connections, rate limits) for little gain.
+
+    A module function is referred to by its name, a method by any attribute of that name;
+    a function with no such reference in its module (called from elsewhere, or not at all)
+    is not known to be fanned out."""
+    name = fn.name.value
+    found = 0
+
+    def visit(node: cst.CSTNode, per_item: set[int] | None) -> bool:
+        nonlocal found
+        for child in children(node):
+            if child is fn:
+                continue
+            if isinstance(child, cst.FunctionDef):
+                if child.name.value == name and not method and per_item is None:
+                    return False  # another definition of the name: not one function
+                if not visit(child, _fan_out_work(child)):
+                    return False
+                continue
+            refers = (
+                isinstance(child, cst.Attribute) and child.attr.value == name
+                if method else isinstance(child, cst.Name) and child.value == name
+            )
+            if refers:
+                if per_item is None or id(child) not in per_item:
+                    return False
+                found += 1
+                continue
+            if not visit(child, per_item):
+                return False
+        return True
+
+    if not visit(module, None) or not found:
+        return None
+    return ("concurrent already: every caller in its module runs it for many items at once "
+            "(overlapping its own awaits too would multiply the concurrent requests)")

@@ -7,7 +7,13 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from parlint.analysis.provider import analyse_module
-from parlint.analysis.worth import error_path_nodes, exception_parameter, on_error_path, one_off
+from parlint.analysis.worth import (
+    error_path_nodes,
+    exception_parameter,
+    fanned_out,
+    on_error_path,
+    one_off,
+)
 
 
 def analysis(code: str):
@@ -216,3 +222,130 @@ def test_a_function_handed_the_exception_is_an_error_handler():
     assert [(r.kind, r.detail) for r in loop.reasons] == [(
         "one-off", "an error handler (handed the exception `err`): the error path, where "
         "latency rarely matters and the clean-up order is deliberate")]
+
+
+TABLE = """
+    import asyncio
+
+    async def describe_table(conn_factory, table):
+        columns = await conn_factory().fetch_columns(table)
+        indexes = await conn_factory().fetch_indexes(table)
+        return columns, indexes
+"""
+
+
+def describe_table_reason(callers: str, method: bool = False) -> str | None:
+    module = cst.parse_module(textwrap.dedent(TABLE) + textwrap.dedent(callers))
+    fn = next(s for s in module.body if isinstance(s, cst.FunctionDef))
+    return fanned_out(fn, module, method)
+
+
+@pytest.mark.parametrize(
+    "callers",
+    [
+        pytest.param("""
+            async def describe_all(conn_factory, tables):
+                return await asyncio.gather(*(describe_table(conn_factory, t) for t in tables))
+        """, id="gathered-generator"),
+        pytest.param("""
+            async def describe_all(conn_factory, tables):
+                pending = [describe_table(conn_factory, t) for t in tables]
+                return await asyncio.gather(*pending, return_exceptions=True)
+        """, id="gathered-through-a-name"),
+        pytest.param("""
+            async def describe_all(conn_factory, tables):
+                pending = []
+                for table in tables:
+                    pending.append(asyncio.create_task(describe_table(conn_factory, table)))
+                done, _ = await asyncio.wait(pending)
+        """, id="tasks-appended-in-a-loop"),
+        pytest.param("""
+            async def describe_all(conn_factory, tables):
+                async with asyncio.TaskGroup() as tg:
+                    for table in tables:
+                        tg.create_task(describe_table(conn_factory, table))
+        """, id="task-group-in-a-loop"),
+    ],
+)
+def test_a_function_every_caller_fans_out_is_concurrent_already(callers):
+    assert describe_table_reason(callers).startswith("concurrent already")
+
+
+@pytest.mark.parametrize(
+    "callers",
+    [
+        pytest.param("", id="no-caller-in-the-module"),
+        pytest.param("""
+            async def describe_all(conn_factory, tables):
+                return await asyncio.gather(*(describe_table(conn_factory, t) for t in tables))
+
+            async def describe_one(conn_factory, table):
+                return await describe_table(conn_factory, table)
+        """, id="one-caller-awaits-it-alone"),
+        pytest.param("""
+            async def describe_all(conn_factory, tables):
+                for table in tables:
+                    await describe_table(conn_factory, table)
+        """, id="a-sequential-loop"),
+        pytest.param("""
+            HANDLERS = {"describe": describe_table}
+        """, id="referred-to-outside-a-function"),
+        pytest.param("""
+            async def describe_first(conn_factory, tables):
+                task = asyncio.create_task(describe_table(conn_factory, tables[0]))
+                return await task
+        """, id="one-task-outside-a-loop"),
+    ],
+)
+def test_a_function_some_caller_runs_alone_is_not_fanned_out(callers):
+    assert describe_table_reason(callers) is None
+
+
+def test_a_recursive_call_does_not_count_as_a_caller():
+    module = cst.parse_module(textwrap.dedent("""
+        import asyncio
+
+        async def describe_table(conn, table):
+            columns = await conn.fetch_columns(table)
+            indexes = await conn.fetch_indexes(table)
+            for parent in columns.foreign_tables:
+                await describe_table(conn, parent)
+            return columns, indexes
+
+        async def describe_all(conn, tables):
+            return await asyncio.gather(*(describe_table(conn, t) for t in tables))
+    """))
+    assert fanned_out(module.body[1], module, False) is not None
+
+
+MIRROR = """
+    import asyncio
+    import aiohttp
+
+    class Mirror:
+        def __init__(self, session: aiohttp.ClientSession):
+            self.session = session
+
+        async def fetch(self, url):
+            async with self.session.get(url) as response:
+                return await response.read()
+
+        async def mirror_one(self, name):
+            meta = await self.fetch(f"/meta/{name}")
+            blob = await self.fetch(f"/blob/{name}")
+            return meta, blob
+
+        async def mirror_all(self, names):
+"""
+
+
+@pytest.mark.parametrize(("caller", "groups"), [
+    pytest.param("return await asyncio.gather(*(self.mirror_one(n) for n in names))", 0,
+                 id="fanned-out"),
+    pytest.param("return [await self.mirror_one(n) for n in names]", 1, id="one-at-a-time"),
+])
+def test_a_method_every_caller_fans_out_is_not_grouped(caller, groups):
+    wrapper = MetadataWrapper(cst.parse_module(textwrap.dedent(MIRROR) + " " * 8 + caller))
+    functions = analyse_module(wrapper.module, None, wrapper.resolve(PositionProvider))
+    (mirror_one,) = [f for f in functions if f.function.name.value == "mirror_one"]
+    assert len(mirror_one.groups) == groups
