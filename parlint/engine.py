@@ -32,7 +32,7 @@ from parlint.analysis.provider import LEAVE_TESTS_ALONE, is_test_path
 from parlint.analysis.project import Project
 from parlint.config import Config
 from parlint.registry import all_rules, matches
-from parlint.reduce import reduce_source
+from parlint.reduce import occurs, reduce_source
 from parlint.rules.base import FixSpec, Replacement, Report, Rule, RuleContext
 from parlint.types import Edit, FileResult, Finding, Fix, Position, Span
 
@@ -97,38 +97,16 @@ def read_source(path: str) -> Decoded | Finding:
 _FAN_OUT = ("gather", "wait", "as_completed", "create_task", "ensure_future", "start_soon")
 
 
-def _occurs(word: str, source: str, times: int = 1) -> bool:
-    """Whether `word` occurs as a whole word (`\\bword\\b`) at least `times` times. str.find
-    and a look at both neighbours: a regex starting with `\\b` scans character by character."""
-    start, found, size, length = 0, 0, len(word), len(source)
-    while True:
-        start = source.find(word, start)
-        if start < 0:
-            return False
-        end = start + size
-        if not (start and _word_char(source[start - 1])) and not (
-            end < length and _word_char(source[end])
-        ):
-            found += 1
-            if found >= times:
-                return True
-        start = end
-
-
-def _word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"  # what a regex `\w` matches
-
-
 def _has(word: str, source: str) -> bool:
-    return _occurs(word, source)
+    return occurs(word, source)
 
 
 def _at_least_two(word: str, source: str) -> bool:
-    return _occurs(word, source, 2)
+    return occurs(word, source, 2)
 
 
 def _fans_out(source: str) -> bool:
-    return any(_occurs(word, source) for word in _FAN_OUT)
+    return any(occurs(word, source) for word in _FAN_OUT)
 
 
 CANDIDATE_SCANS: dict[str, Callable[[str], bool]] = {

@@ -43,9 +43,9 @@ import functools
 import re
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, islice
 
 # The rules whose needs this module models; any other rule (a plugin, a test double) may read
 # anything, and its file is parsed whole.
@@ -132,22 +132,32 @@ class _Scan:
 
 def _words_at(source: str, word: str) -> list[tuple[int, int]]:
     """(start, end) of every occurrence of `word` as a whole word (str.find: no regex scan)."""
-    found = []
+    return list(_whole_words(source, word))
+
+
+def occurs(word: str, source: str, times: int = 1) -> bool:
+    """Whether `word` occurs as a whole word (`\\bword\\b`) at least `times` times."""
+    return next(islice(_whole_words(source, word), times - 1, None), None) is not None
+
+
+def _whole_words(source: str, word: str) -> Iterator[tuple[int, int]]:
+    """str.find and a look at both neighbours (a regex starting with `\\b` would scan the text
+    character by character)."""
     size, start, length = len(word), 0, len(source)
     while True:
         start = source.find(word, start)
         if start < 0:
-            return found
+            return
         end = start + size
         if not (start and _is_word(source[start - 1])) and not (
             end < length and _is_word(source[end])
         ):
-            found.append((start, end))
+            yield start, end
         start = end
 
 
 def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
+    return char.isalnum() or char == "_"  # what a regex `\w` matches
 
 
 def _count(lines: list[int], first: int, last: int) -> int:
