@@ -45,6 +45,7 @@ import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from itertools import accumulate, islice
 
 # The rules whose needs this module models; any other rule (a plugin, a test double) may read
@@ -188,9 +189,11 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
     kept = _kept(scan, awaiting_rules)
     if kept is None:
         return Reduced(source, nothing=True, total_lines=len(lines))
-    keep, facts_only = kept
+    keep, facts_only = kept.functions, kept.facts_only
     out = list(lines)
     kept_lines = len(lines)
+    if not kept.outside_sites:
+        kept_lines -= _blank_class_statements(tree.body, lines, out, kept)
     for d in scan.defs:
         if d in facts_only and d.body and not _too_long(d, lines):
             kept_lines -= _keep_class_facts(d, lines, out)
@@ -206,6 +209,66 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
             out[index] = _ending(lines[index])
         kept_lines -= _bare_header(d, lines, out)
     return Reduced("".join(out), kept_lines=kept_lines, total_lines=len(lines))
+
+
+def _blank_class_statements(
+    body: list[ast.stmt], lines: list[str], out: list[str], kept: _Kept
+) -> int:
+    """Blank the simple statements of class bodies that nothing reads; the number of lines
+    blanked. Of a class body the analysis reads its methods and, for a class whose facts
+    PAR101/PAR102 read, its annotated attributes (summaries `_add_class`); module-level values,
+    constants and imports come from the module's own statements, never from a class body
+    (receivers `_module_values`, fanout `_module_constants`, names.import_table). The fan-out
+    analysis also reads every reference to a function holding a fan-out (so a statement naming
+    one stays) and every fan-out call (the caller skips this when one lies outside functions).
+    A class body left without statements gets `pass`."""
+    blanked = 0
+    stack = [(stmt, None) for stmt in body]
+    while stack:
+        stmt, owner = stack.pop()
+        if isinstance(stmt, ast.ClassDef):
+            # Only a class directly at module level has facts (`build_module_context`).
+            analysed = owner is None and stmt in body and stmt.name in kept.classes
+            blanked += _blank_in_class(stmt, analysed, lines, out, kept.holders)
+            stack.extend((inner, stmt) for inner in stmt.body if isinstance(inner, ast.ClassDef))
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stack.extend((inner, owner) for suite in _own_suites(stmt) for inner in suite)
+    return blanked
+
+
+def _blank_in_class(
+    cls: ast.ClassDef, analysed: bool, lines: list[str], out: list[str], holders: set[str]
+) -> int:
+    suite = cls.body
+    blank: list[ast.stmt] = []
+    for index, stmt in enumerate(suite):
+        after = suite[index + 1] if index + 1 < len(suite) else None
+        last = stmt.end_lineno or stmt.lineno
+        if isinstance(stmt, _COMPOUND_OR_DEFINITION) or (analysed and isinstance(stmt, ast.AnnAssign)):
+            continue
+        if _INDENT.match(lines[stmt.lineno - 1]).end() != stmt.col_offset or (  # type: ignore[union-attr]
+            after is not None and after.lineno <= last
+        ) or (index and (suite[index - 1].end_lineno or 0) >= stmt.lineno):
+            continue  # shares a line
+        statement = lines[stmt.lineno - 1 : last]
+        if last - stmt.lineno > _LONG_STATEMENT or max(map(len, statement)) > _LONG_LINE:
+            continue  # maybe nested too deeply for libcst: as in the whole file
+        text = "".join(statement)
+        if any(occurs(name, text) for name in holders):
+            continue
+        blank.append(stmt)
+    if not blank:
+        return 0
+    count = 0
+    for stmt in blank:
+        for number in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1):
+            out[number - 1] = _ending(lines[number - 1])
+            count += 1
+    if len(blank) == len(suite):
+        line = lines[suite[0].lineno - 1]
+        out[suite[0].lineno - 1] = _INDENT.match(line).group() + "pass" + _ending(line)  # type: ignore[union-attr]
+        count -= 1
+    return count
 
 
 def _bare_header(d: _Def, lines: list[str], out: list[str], asynchronous: bool = True) -> int:
@@ -300,10 +363,18 @@ def _text(scan: _Scan, d: _Def) -> str:
     return d.text
 
 
-def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def]] | None:
-    """The functions kept, and those of them kept only for their class's facts; None when
-    nothing in the file is a candidate. Without `awaiting_rules` (PAR101 and PAR102 off), only
-    fan-outs are candidates."""
+class _Kept(NamedTuple):
+    functions: set[_Def]  # kept (whole, or for their class's facts)
+    facts_only: set[_Def]  # kept only for their class's facts
+    classes: set[str]  # the classes whose facts PAR101/PAR102 read
+    holders: set[str]  # the names of the functions that hold a fan-out
+    outside_sites: bool  # a fan-out outside every function
+
+
+def _kept(scan: _Scan, awaiting_rules: bool = True) -> _Kept | None:
+    """The functions kept, and what else the reduction needs to know; None when nothing in the
+    file is a candidate. Without `awaiting_rules` (PAR101 and PAR102 off), only fan-outs are
+    candidates."""
     defs = scan.defs
     fan_out = scan.fan_out_calls()
     awaits = scan.mentions("await")
@@ -413,7 +484,7 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
     # kept for nothing else, only the statements those facts come from (`_keep_class_facts`).
     facts_only = {d for d in defs if d.method_of in classes and d not in keep}
     keep |= facts_only
-    return keep, facts_only
+    return _Kept(keep, facts_only, classes, {d.node.name for d in holders}, outside_sites)
 
 
 # --- methods kept for their class's facts ----------------------------------------------------
@@ -423,6 +494,10 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> tuple[set[_Def], set[_Def
 SESSION_CALL = re.compile(r"log_?in|sign_?in|auth|connect|open|start_session|handshake",
                           re.IGNORECASE)
 _WITH = (ast.With, ast.AsyncWith)
+_COMPOUND_OR_DEFINITION = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
+    ast.With, ast.AsyncWith, ast.Try, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+)
 _ASYNC_DEF = re.compile(r"(?<![\w.])async\s+def(?!\w)")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 

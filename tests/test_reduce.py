@@ -570,6 +570,54 @@ def test_par101_keeps_what_it_calls_or_aliases_not_what_it_mentions() -> None:
     assert whole == reduced
 
 
+CLASS_BODIES = '''\
+import asyncio
+
+
+async def refresh_all(clients):
+    await asyncio.gather(*(c.refresh() for c in clients))
+
+
+class Settings:
+    """Nothing reads this body."""
+
+    retries = 3
+    timeout: float = 1.0
+
+
+class Jobs:
+    handler = refresh_all
+    names = ["a", "b"]
+
+
+class Users:
+    client: "httpx.AsyncClient"
+    limit = 10
+
+    async def both(self, orders):
+        a = await self.client.get_a()
+        b = await orders.fetch_b()
+        return a, b
+'''
+
+
+def test_class_statements_nothing_reads_are_blanked() -> None:
+    lines = reduce(CLASS_BODIES).source.splitlines()
+    original = CLASS_BODIES.splitlines()
+    assert len(lines) == len(original)
+    at = original.index("class Settings:")
+    assert lines[at + 1 : at + 5] == ["    pass", "", "", ""]
+    # A reference to a function holding a fan-out stays (PAR301 reads every reference).
+    assert "    handler = refresh_all" in lines
+    assert '    names = ["a", "b"]' not in lines
+    # A class whose facts PAR101 reads keeps its annotated attributes (their types).
+    assert '    client: "httpx.AsyncClient"' in lines
+    assert "    limit = 10" not in lines
+    ast.parse("\n".join(lines))
+    whole, reduced = both(CLASS_BODIES)
+    assert whole == reduced
+
+
 def test_a_class_with_code_par101_analyses_keeps_the_facts_of_every_method() -> None:
     source = CALLERS_OF_CALLERS.replace(
         "    def describe(self):\n",
