@@ -207,7 +207,7 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
         out[d.body - 1] = _INDENT.match(first).group() + "pass" + _ending(first)  # type: ignore[union-attr]
         for index in range(d.body, d.last):
             out[index] = _ending(lines[index])
-        kept_lines -= _bare_header(d, lines, out)
+        kept_lines -= _bare_header(d, lines, out) + _no_decorators(d, lines, out)
     return Reduced("".join(out), kept_lines=kept_lines, total_lines=len(lines))
 
 
@@ -299,6 +299,19 @@ def _bare_header(d: _Def, lines: list[str], out: list[str], asynchronous: bool =
     for index in range(node.lineno, d.body - 1):
         out[index] = _ending(lines[index])
     return d.body - 1 - node.lineno
+
+
+def _no_decorators(d: _Def, lines: list[str], out: list[str]) -> int:
+    """Blank the decorators of a blanked function; the number of lines blanked. They are read
+    of methods whose facts or summaries are read (`staticmethod`, `abstractmethod`), kept
+    ones; a decorator holding a fan-out call or naming a function that holds one makes its
+    function a candidate or a caller, kept too."""
+    decorators = lines[d.first - 1 : d.node.lineno - 1]
+    if not decorators or len(decorators) > _LONG_STATEMENT or max(map(len, decorators)) > _LONG_LINE:
+        return 0  # maybe nested too deeply for libcst: as in the whole file
+    for index in range(d.first - 1, d.node.lineno - 1):
+        out[index] = _ending(lines[index])
+    return len(decorators)
 
 
 def _too_long(d: _Def, lines: list[str]) -> bool:
