@@ -19,7 +19,9 @@ matters and the code will live on. Two kinds of function say plainly that it doe
 
 Code of the error path inside a function says the same: statements in an `except` handler
 (`error_path_nodes(fn)`) are teardown, fallback or retry, seldom worth overlapping. A
-`finally` block does not count: it runs on the normal path too.
+`finally` block does not count: it runs on the normal path too; nor does a handler of a missing
+entry (`KeyError`, `LookupError`, `FileNotFoundError`, `...NotFound`, `...DoesNotExist`): that is
+ordinary control flow (EAFP), the handler is the normal path for a cache miss.
 
 A function can also be concurrent already: when every mention of it in its module (outside its
 own body) is the per-item work of a fan-out (`gather(*(describe(t) for t in tables))`, tasks
@@ -31,6 +33,8 @@ well multiplies the concurrent requests (connections, rate limits) for little ga
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
@@ -119,9 +123,27 @@ def error_path_nodes(fn: cst.FunctionDef) -> set[int]:
     nested = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
     found: set[int] = set()
     for node in walk(fn.body, skip=nested):
-        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)) and id(node) not in found:
+        if (
+            isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler))
+            and id(node) not in found
+            and not _catches_a_miss(node.type)
+        ):
             found.update(id(inner) for inner in walk(node.body, skip=nested))
     return found
+
+
+# Exceptions that report a missing entry: Python code handles them as ordinary control flow
+# (EAFP: `try: return cache[key] except KeyError: <fetch it>`), not as a failure.
+_MISS = re.compile(r"^(KeyError|LookupError|IndexError|AttributeError|StopAsyncIteration|"
+                   r"StopIteration|FileNotFoundError|.*NotFound.*|.*DoesNotExist.*|.*Miss.*)$")
+
+
+def _catches_a_miss(caught: cst.BaseExpression | None) -> bool:
+    """Whether an `except` clause catches a missing entry (one of a tuple is enough)."""
+    if caught is None:
+        return False
+    types = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    return any(_MISS.match((dotted_name(t) or "").rsplit(".", 1)[-1]) for t in types)
 
 
 def on_error_path(stmt: cst.CSTNode, nodes: set[int]) -> bool:

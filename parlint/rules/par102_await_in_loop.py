@@ -164,9 +164,10 @@ class AwaitInLoop(Rule):
     Nor is code whose latency is not worth a change: a diagnostics report (a function named
     for diagnostics, run by hand for a bug report), a deprecated function that announces
     its removal as its first act (a `DeprecationWarning`, `@deprecated`, a deprecation notice),
-    and the error path: code in an `except` handler, or a function handed the exception that
-    ended the work (a required parameter typed `BaseException`, `Exception`, `...Error`), where
-    latency rarely matters and clean-up runs in a deliberate order. Nor is a function that every
+    and the error path: code in an `except` handler (not one for a missing entry, `KeyError`,
+    `...NotFound`, `...DoesNotExist`: that is ordinary control flow), or a function handed the
+    exception that ended the work (a required parameter typed `BaseException`, `Exception`,
+    `...Error`), where latency rarely matters and clean-up runs in a deliberate order. Nor is a function that every
     caller in its module already runs for many items at once (the per-item work of a `gather`,
     or of tasks started in a loop): overlapping its own awaits too would multiply the
     concurrent requests for little gain. A caller in another module is not seen.

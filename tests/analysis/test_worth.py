@@ -150,14 +150,22 @@ FETCH = """
 """
 
 
-@pytest.mark.parametrize(("clause", "groups"), [("except KeyError", 0), ("else", 1),
-                                                ("finally", 1)])
+@pytest.mark.parametrize(("clause", "groups"), [
+    pytest.param("except TimeoutError", 0, id="failure-handler"),
+    pytest.param("except (aiohttp.ClientError, TimeoutError)", 0, id="failure-tuple"),
+    pytest.param("else", 1, id="else"),
+    pytest.param("finally", 1, id="finally"),
+    pytest.param("except KeyError", 1, id="cache-miss-is-control-flow"),
+    pytest.param("except (LookupError, TimeoutError)", 1, id="a-miss-in-the-tuple"),
+    pytest.param("except errors.ProfileNotFound", 1, id="not-found"),
+    pytest.param("except Profile.DoesNotExist", 1, id="does-not-exist"),
+])
 def test_only_awaits_in_an_except_handler_are_on_the_error_path(clause, groups):
     fn = analysis(FETCH + f"""
     async def load(session: aiohttp.ClientSession):
         try:
             cached = await fetch(session, "cache")
-        except KeyError:
+        except ValueError:
             cached = None
         {clause}:
             profile = await fetch(session, "profile")
@@ -220,8 +228,8 @@ def test_a_function_handed_the_exception_is_an_error_handler():
                     await handle.channel.close_with_error(err)
     """).loops
     assert [(r.kind, r.detail) for r in loop.reasons] == [(
-        "one-off", "an error handler (handed the exception `err`): the error path, where "
-        "latency rarely matters and the clean-up order is deliberate")]
+        "one-off", ("an error handler (handed the exception `err`): the error path, where "
+                    "latency rarely matters and the clean-up order is deliberate"))]
 
 
 TABLE = """
