@@ -708,6 +708,12 @@ def _own_suites(stmt: ast.stmt) -> list[list[ast.stmt]]:
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _LOOPS = (ast.For, *_COMPREHENSIONS)
+_STATEMENT_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+# What makes a statement a barrier wherever it lies in it (dependence.classify).
+_LEAVES = (
+    ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Return, ast.Raise, ast.Assert, ast.Yield,
+    ast.YieldFrom,
+)
 
 
 def may_group_or_loop(fn: ast.AsyncFunctionDef, loops: bool = True) -> bool:
@@ -729,7 +735,8 @@ def may_group_or_loop(fn: ast.AsyncFunctionDef, loops: bool = True) -> bool:
       (the facts do not read them) are left out, which again only finds more pairs.
       Dependence is transitive (a stage is one more than the latest it depends on), so: two
       sites of one suite, the later one not depending on the earlier one directly or through
-      the sites in between.
+      the sites in between. And a group lies within one segment of its suite: a statement
+      that surely is a barrier (`_barrier`) ends the segment.
 
     `loops=False`: the caller knows the function spells no `for` (so holds no loop).
     """
@@ -775,7 +782,38 @@ def _site(stmt: ast.stmt) -> bool:
 
 
 def _independent_pair(suite: list[ast.stmt]) -> bool:
-    sites = [stmt for stmt in suite if _site(stmt)]
+    segment: list[ast.stmt] = []
+    for stmt in suite:
+        if _site(stmt):
+            segment.append(stmt)
+        elif _barrier(stmt):
+            if _independent_in_segment(segment):
+                return True
+            segment = []
+    return _independent_in_segment(segment)
+
+
+def _barrier(stmt: ast.stmt) -> bool:
+    """Whether a statement that is no site is surely a barrier of `classify`: it awaits or holds
+    an `async for`/`async with` (multiple awaits, control flow), or may leave the function or
+    its loop (`return`, `raise`, `assert`, `yield`, or `break`/`continue` outside its own
+    loops: early exit). Nested scopes are their own."""
+    stack: list[tuple[ast.AST, bool]] = [(stmt, False)]
+    while stack:
+        node, in_loop = stack.pop()
+        if isinstance(node, _NESTED_SCOPES):
+            continue
+        if isinstance(node, _LEAVES) or (isinstance(node, ast.comprehension) and node.is_async):
+            return True
+        if isinstance(node, (ast.Break, ast.Continue)) and not in_loop:
+            return True
+        inner = in_loop or isinstance(node, _STATEMENT_LOOPS)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return False
+
+
+def _independent_in_segment(suite: list[ast.stmt]) -> bool:
+    sites = suite
     if len(sites) < 2:
         return False
     assigned = [_assigned(stmt) for stmt in sites]

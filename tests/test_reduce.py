@@ -270,6 +270,49 @@ def candidate(source: str) -> bool:
         ),
         pytest.param(
             """\
+            async def load(users, orders, user_id):
+                profile = await users.get_profile(user_id)
+                if profile is None:
+                    raise LookupError(user_id)
+                history = await orders.get_history(user_id)
+                return profile, history
+            """,
+            False, id="a-statement-that-may-raise-ends-the-segment",
+        ),
+        pytest.param(
+            """\
+            async def load(users, orders, user_id):
+                profile = await users.get_profile(user_id)
+                assert profile is not None
+                history = await orders.get_history(user_id)
+                return profile, history
+            """,
+            False, id="an-assert-ends-the-segment",
+        ),
+        pytest.param(
+            """\
+            async def load(users, orders, user_id, items):
+                profile = await users.get_profile(user_id)
+                for item in items:
+                    if item is None:
+                        break
+                history = await orders.get_history(user_id)
+                return profile, history
+            """,
+            True, id="a-break-inside-its-own-loop-ends-nothing",
+        ),
+        pytest.param(
+            """\
+            async def load(users, orders, user_id):
+                profile = await users.get_profile(user_id)
+                log(profile)
+                history = await orders.get_history(user_id)
+                return profile, history
+            """,
+            True, id="a-plain-statement-between-ends-nothing",
+        ),
+        pytest.param(
+            """\
             async def load(api, ids):
                 for i in ids:
                     await api.delete(i)

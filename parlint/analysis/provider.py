@@ -123,7 +123,8 @@ def may_group_or_loop(fn: cst.FunctionDef) -> bool:
     - or two sites in one suite (`[x =] await ...`, `return await ...` alone on their line)
       where the later one does not depend on the earlier one, directly (it reads or writes a
       path that overlaps one the earlier one writes: `_levels` then puts it at a later stage)
-      or through the sites in between: a group is two sites at one stage.
+      or through the sites in between: a group is two sites at one stage; with no sure
+      barrier between them (`_barrier`): a group lies within one segment.
     """
     return any(_independent_pair(statements) for statements in _suites(fn)) or (
         _awaits_in_a_loop(fn)
@@ -175,7 +176,49 @@ def _is_site(stmt: cst.CSTNode) -> bool:
 
 
 def _independent_pair(statements: Sequence[cst.CSTNode]) -> bool:
-    sites = [statement_facts(stmt) for stmt in statements if _is_site(stmt)]
+    if sum(map(_is_site, statements)) < 2:
+        return False
+    segment: list[cst.CSTNode] = []
+    for stmt in statements:
+        if _is_site(stmt):
+            segment.append(stmt)
+        elif _barrier(stmt):
+            if _independent_in_segment(segment):
+                return True
+            segment = []
+    return _independent_in_segment(segment)
+
+
+# What makes a statement a barrier of `classify` wherever it lies in it.
+_LEAVES = frozenset((cst.Await, cst.Return, cst.Raise, cst.Assert, cst.Yield))
+_ASYNC_CONSTRUCTS = frozenset((cst.For, cst.With, cst.CompFor))
+_LOOP_TYPES = frozenset((cst.For, cst.While))
+
+
+def _barrier(stmt: cst.CSTNode) -> bool:
+    """Whether a statement that is no site is surely a barrier (`classify`): it awaits or holds
+    an `async for`/`async with`/async comprehension, or may leave (`return`, `raise`, `assert`,
+    `yield`, `break`/`continue` outside its own loops). parlint.reduce `_barrier` says the same
+    on Python's tree."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(stmt, False)]
+    while stack:
+        node, in_loop = stack.pop()
+        kind = type(node)
+        if kind in _SCOPE_TYPES:
+            continue
+        if kind in _LEAVES or (
+            kind in _ASYNC_CONSTRUCTS and node.asynchronous is not None  # type: ignore[attr-defined]
+        ):
+            return True
+        if (kind is cst.Break or kind is cst.Continue) and not in_loop:
+            return True
+        inner = in_loop or kind in _LOOP_TYPES
+        stack.extend((child, inner) for child in children(node))
+    return False
+
+
+def _independent_in_segment(statements: Sequence[cst.CSTNode]) -> bool:
+    sites = [statement_facts(stmt) for stmt in statements]
     if len(sites) < 2:
         return False
     touched = [facts.reads | facts.writes for facts in sites]
