@@ -43,10 +43,12 @@ import functools
 import re
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from itertools import accumulate, islice
+
+T = TypeVar("T")
 
 # The rules whose needs this module models; any other rule (a plugin, a test double) may read
 # anything, and its file is parsed whole.
@@ -782,15 +784,23 @@ def _site(stmt: ast.stmt) -> bool:
 
 
 def _independent_pair(suite: list[ast.stmt]) -> bool:
-    segment: list[ast.stmt] = []
-    for stmt in suite:
-        if _site(stmt):
+    return any_segment(suite, _site, _barrier, _independent_in_segment)
+
+
+def any_segment(
+    statements: Sequence[T], is_site: Callable[[T], bool], is_barrier: Callable[[T], bool],
+    test: Callable[[list[T]], bool],
+) -> bool:
+    """Whether `test` holds for the sites of some segment of a suite (barriers end one)."""
+    segment: list[T] = []
+    for stmt in statements:
+        if is_site(stmt):
             segment.append(stmt)
-        elif _barrier(stmt):
-            if _independent_in_segment(segment):
+        elif is_barrier(stmt):
+            if test(segment):
                 return True
             segment = []
-    return _independent_in_segment(segment)
+    return test(segment)
 
 
 def _barrier(stmt: ast.stmt) -> bool:

@@ -27,7 +27,7 @@ from parlint.analysis.project import Project
 from parlint.analysis.summaries import ModuleContext, build_module_context, compound_suites
 from parlint.analysis.facts import overlaps, statement_facts
 from parlint.analysis.walk import children, suite_statements
-from parlint.reduce import some_site_independent
+from parlint.reduce import any_segment, some_site_independent
 
 
 _TEST_PATH = re.compile(
@@ -178,15 +178,7 @@ def _is_site(stmt: cst.CSTNode) -> bool:
 def _independent_pair(statements: Sequence[cst.CSTNode]) -> bool:
     if sum(map(_is_site, statements)) < 2:
         return False
-    segment: list[cst.CSTNode] = []
-    for stmt in statements:
-        if _is_site(stmt):
-            segment.append(stmt)
-        elif _barrier(stmt):
-            if _independent_in_segment(segment):
-                return True
-            segment = []
-    return _independent_in_segment(segment)
+    return any_segment(statements, _is_site, _barrier, _independent_in_segment)
 
 
 # What makes a statement a barrier of `classify` wherever it lies in it.
