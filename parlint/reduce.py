@@ -45,8 +45,8 @@ import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar
 from itertools import accumulate, islice
+from typing import NamedTuple, TypeVar
 
 T = TypeVar("T")
 

@@ -15,11 +15,11 @@ import pytest
 from test_fixtures import fixture_config, fixture_paths
 
 from parlint import engine
+from parlint.analysis import provider
 from parlint.analysis.fanout import _INTERESTING_CALLS, FAN_OUT_WORDS
+from parlint.analysis.provider import LEAVE_TESTS_ALONE, analyse_module
 from parlint.config import build_config, validate
 from parlint.engine import analyse, lint_source, read_source
-from parlint.analysis import provider
-from parlint.analysis.provider import LEAVE_TESTS_ALONE, analyse_module
 from parlint.reduce import FAN_OUT_NAMES, SESSION_CALL, may_group_or_loop, reduce_source
 from parlint.registry import all_rules
 from parlint.types import Finding

@@ -23,12 +23,11 @@ from libcst.metadata.base_provider import LazyValue
 
 from parlint.analysis.dependence import FunctionAnalysis, analyse_function
 from parlint.analysis.effects import EffectPatterns
+from parlint.analysis.facts import overlaps, statement_facts
 from parlint.analysis.project import Project
 from parlint.analysis.summaries import ModuleContext, build_module_context, compound_suites
-from parlint.analysis.facts import overlaps, statement_facts
 from parlint.analysis.walk import children, suite_statements
 from parlint.reduce import any_segment, some_site_independent
-
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|testing|_tests)/|(^|/)test_[^/]*\.py$|_tests?\.py$|(^|/)conftest\.py$"
