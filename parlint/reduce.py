@@ -494,6 +494,12 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> _Kept | None:
                       if other.first <= line <= other.last]
             if any(other in holder_set and other is not d for other in around):
                 keep.update(around)
+    # The functions that construct one of those classes (`Sensor(Client(session))`): an
+    # attribute `__init__` sets from a parameter holds what they pass (receivers
+    # `_constructor_arguments` reads the call and the names its function binds).
+    for name in sorted(classes):
+        for line in scan.mentions(name):
+            keep.update(other for other in defs if other.first <= line <= other.last)
     # Every method of their classes: PAR101/PAR102 read class-wide facts from all of them
     # (attribute types and values, the objects some method connects or logs in); of a method
     # kept for nothing else, only the statements those facts come from (`_keep_class_facts`).

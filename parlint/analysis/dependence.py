@@ -101,6 +101,9 @@ CONTEXT_NAMES = frozenset(
     "hass app application ctx context settings config registry container injector".split()
 )
 
+# First words of reads that load data (`get_passages`, `fetch_status`), as opposed to reads that
+# may choose state for later calls (`select_student`, `lookup`...).
+FILL_VERBS = frozenset("get fetch load read retrieve download".split())
 SYNC_PRIMITIVE_WORDS = ("lock", "queue", "event", "cond", "sem", "mutex", "barrier", "limiter")
 # Methods that update a container in place (tracked as data writes, not external effects).
 CONTAINER_METHODS = frozenset(
@@ -185,6 +188,9 @@ class AwaitSite:
     lookup: Reason | None = None
     # Why a call of unclear kind may move anyway (a one-noun query of a service client).
     query: str | None = None
+    # The object a read whose result is dropped fills (`await self.api.get_data()` loads
+    # `self.api.data`), when that object is a concurrency-safe service client.
+    fills: str | None = None
     effect_reads: frozenset[str] = frozenset()  # from a same-module summary
     effect_writes: frozenset[str] = frozenset()
 
@@ -336,7 +342,9 @@ class _FunctionAnalyser:
         # on them afterwards run one at a time (`await api.login()` ... `await api.get_x()`).
         self.sessions: set[str] = set()
         self.called_objects: set[str] = set()  # objects the function calls methods on
-        for call_site in suite_facts(fn.body).calls:
+        function_facts = suite_facts(fn.body)
+        self.function_reads = function_facts.reads  # every path the function reads
+        for call_site in function_facts.calls:
             method = method_name(call_site.call) or ""
             if call_site.awaited and call_site.receiver and SESSION_CALL.search(method):
                 self.sessions.add(call_site.receiver)
@@ -510,6 +518,24 @@ class _FunctionAnalyser:
         site.stateful_receiver = None  # a query leaves its client as it was
         site.query = f"a query through the concurrency-safe service client `{obj}`"
         return True
+
+    def _filled_object(self, site: AwaitSite) -> str | None:
+        """The service client a read-only call whose result is dropped loads state into
+        (`await self.line.get_passages()` fills `self.line.passages`, which the function then
+        reads), None for any other object: one of unknown type may hold a session or a device,
+        `self` itself is judged by the module's summaries, and a load whose state the function
+        never reads is run for an effect elsewhere (warming a cache)."""
+        obj = object_of(site.receiver, self.self_name)
+        if obj is None or site.kind is not CallKind.READ_ONLY or site.barrier is not None:
+            return None
+        words = name_words(method_name(site.call) or "") if site.call is not None else []
+        if not words or words[0] not in FILL_VERBS:
+            return None  # `select_student()`, `inspect()`: may set what later calls use
+        if site.effect_writes or site.resources or path_root(obj) in self.imports.bindings:
+            return None
+        if not any(path.startswith(obj + ".") for path in self.function_reads):
+            return None  # nothing here reads what it loads: run for another effect (a cache)
+        return obj if self._concurrency_safe(obj) else None
 
     def _sync_primitive(self, receiver: str, rtype: str | None) -> bool:
         name = (receiver_name(receiver) or "").lower()
@@ -715,8 +741,13 @@ class _FunctionAnalyser:
                     self.ctx.summary_for_call(site.call, self.self_name, self.class_name)[0] is None:
                 # A read is awaited for its result; one whose result is dropped is run for
                 # what it does to its receiver (`await api.get_data()` fills `api.data`).
-                # (A same-module function's summary says what it does instead.)
-                return None, Reason("discarded", site.label, line)
+                # (A same-module function's summary says what it does instead.) Through a
+                # client of a service the module shows is concurrency-safe, it loads that
+                # object's own state: it may overlap other reads, and what reads the object's
+                # attributes waits for it (`_levels`).
+                site.fills = self._filled_object(site)
+                if site.fills is None:
+                    return None, Reason("discarded", site.label, line)
             if exits and not (is_return and len(exits) == 1):
                 e = exits[0]
                 return None, Reason("early-exit", e.kind, self.line(e.node) or line)
@@ -802,6 +833,9 @@ class _FunctionAnalyser:
         receivers: dict[str, dict[str, tuple[int, int, bool]]] = {}
         objects: dict[str, tuple[int, int]] = {}  # object -> (level, index) of its last user
         checked: dict[str, tuple[int, int]] = {}  # argument -> (level, index), under a guard
+        filled: dict[str, tuple[int, int, str]] = {}  # object -> (level, index, call) filling it
+        # root -> path -> (level, index) of reads other than an await's own receiver.
+        state_readers: dict[str, dict[str, tuple[int, int]]] = {}
 
         for node in nodes:
             best = (0, None, None)  # level, index, reason
@@ -837,6 +871,17 @@ class _FunctionAnalyser:
                         best[1] is None or value[0] > best[0]
                     ):
                         best = (value[0], value[1], Reason("same-object", obj))
+            # Calls through an object do not read what another read filled into it; any other
+            # use of its state waits for the fill, and a fill waits for earlier uses.
+            own = {site.receiver, object_of(site.receiver, self.self_name)} if site else set()
+            touched = [p for p in f.reads | f.writes if p not in own]
+            for obj, value in filled.items():
+                if value[0] >= best[0] and (best[1] is None or value[0] > best[0]) and any(
+                    overlaps(path, obj) for path in touched
+                ):
+                    best = (value[0], value[1], Reason("data", f"{obj} (filled by {value[2]})"))
+            if site is not None and site.fills is not None:
+                best = consider(state_readers, site.fills, "data", best)
             subjects = self._subjects(site) if guard is not None and site is not None else ()
             for arg in subjects:
                 value = checked.get(arg)
@@ -858,6 +903,8 @@ class _FunctionAnalyser:
 
             for path in f.reads:
                 record(readers, path)
+                if path not in own:
+                    record(state_readers, path)
             for path in f.writes:
                 record(writers, path)
             if site is not None:
@@ -875,6 +922,9 @@ class _FunctionAnalyser:
             for arg in subjects:
                 if arg not in checked or checked[arg][0] <= level:
                     checked[arg] = (level, node.index)
+            if site is not None and site.fills is not None:
+                if site.fills not in filled or filled[site.fills][0] <= level:
+                    filled[site.fills] = (level, node.index, site.label)
 
     def _subjects(self, site: AwaitSite) -> tuple[str, ...]:
         """The variables an awaited call is about: its arguments that are names or attribute

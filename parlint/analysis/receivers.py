@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import libcst as cst
 
 from parlint.analysis.effects import name_words
-from parlint.analysis.facts import Facts
+from parlint.analysis.facts import Facts, all_params
 from parlint.analysis.names import access_path, dotted_name
-from parlint.analysis.summaries import ModuleContext, compound_suites, local_types
+from parlint.analysis.summaries import FunctionInfo, ModuleContext, compound_suites, local_types
 from parlint.analysis.walk import children, suite_statements
 
 # Words of an argument (keyword or the names in its expression) that name one endpoint.
@@ -234,8 +234,64 @@ def _class_values(ctx: ModuleContext, class_name: str) -> dict[str, list[Value]]
                 if pairs:
                     types = local_types(info.node, Facts(), ctx.imports)
                     collect_values(pairs, types, values, rename=(info.self_name, "self"))
+                if info.node.name.value == "__init__":
+                    _constructor_arguments(ctx, class_name, info, pairs, values)
         caches[class_name] = values
     return caches[class_name]
+
+
+def _constructor_arguments(
+    ctx: ModuleContext, class_name: str, init: FunctionInfo,
+    pairs: Sequence[tuple[str, cst.BaseExpression]], into: dict[str, list[Value]],
+) -> None:
+    """`self.line = line` in `__init__(self, line)`: the attribute holds what the module passes
+    for `line` where it constructs the class (`Sensor(Passages(stop, key, session))`), each
+    with the constructing function's local types; a name that function binds once is replaced
+    by its value, one level deep (`session = async_get_clientsession(hass)`)."""
+    params = [p.name.value for p in all_params(init.node.params)][1:]
+    wanted = {
+        value.value: "self" + target[len(init.self_name or "self"):]
+        for target, value in pairs
+        if isinstance(value, cst.Name) and value.value in params
+    }
+    if not wanted:
+        return
+    for caller in ctx.functions.values():
+        bound: dict[str, list[cst.BaseExpression]] = {}
+        for call in _calls(caller.node.body):
+            if not (isinstance(call.func, cst.Name) and call.func.value == class_name):
+                continue
+            if any(arg.star for arg in call.args):
+                continue
+            if not bound:
+                for target, value in simple_assignments(caller.node.body):
+                    bound.setdefault(target, []).append(value)
+                bound.setdefault("", [])
+            types = local_types(caller.node, Facts(), ctx.imports)
+            for index, arg in enumerate(call.args):
+                name = arg.keyword.value if arg.keyword is not None else (
+                    params[index] if index < len(params) else None)
+                if name in wanted:
+                    into.setdefault(wanted[name], []).append(
+                        (_substituted(arg.value, bound), types))
+
+
+def _substituted(
+    expr: cst.BaseExpression, bound: dict[str, list[cst.BaseExpression]]
+) -> cst.BaseExpression:
+    """`expr` with a name bound once in its function replaced by that value; for a call, its
+    arguments' names likewise (one level)."""
+    if isinstance(expr, cst.Name) and len(bound.get(expr.value, ())) == 1:
+        expr = bound[expr.value][0]
+    if isinstance(expr, cst.Call):
+        args = [
+            arg.with_changes(value=bound[arg.value.value][0])
+            if isinstance(arg.value, cst.Name) and len(bound.get(arg.value.value, ())) == 1
+            else arg
+            for arg in expr.args
+        ]
+        expr = expr.with_changes(args=args)
+    return expr
 
 
 def class_sessions(ctx: ModuleContext, class_name: str, session_call: re.Pattern[str]) -> set[str]:

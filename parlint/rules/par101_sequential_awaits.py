@@ -78,7 +78,12 @@ class SequentialAwaits(Rule):
     httpx `AsyncClient`, pools, aiobotocore...), or it is declared or made as an API client
     (a type or factory named `...Client` / `...API`), or the module builds it from a
     concurrency-safe HTTP session without naming one host (`Forecast(session=session)`, not
-    `Bulb(host, session)`). An object of unknown type may hold one connection, talk to a small
+    `Bulb(host, session)`); an attribute that `__init__` sets from a parameter holds what the
+    module passes where it constructs the class (`Board(Departures(stop, key, session))`). A
+    read through such a client whose result is dropped while the function reads the object's
+    attributes (`await self.line.get_passages()` ... `self.line.passages`) loads that object's
+    own state: it may be grouped, and what reads the object waits for it. An object of unknown
+    type may hold one connection, talk to a small
     device that answers one request at a time, log in on its first call or cache what it
     loads: its calls keep their order. A lookup of process-wide state that takes only the
     application object (`await get_info(app)`), or a same-module helper that answers from a

@@ -141,3 +141,61 @@ def test_class_sessions_are_the_attributes_a_method_connects_or_logs_in():
     )
     ctx = build_module_context(module, EffectPatterns())
     assert class_sessions(ctx, "Hub", SESSION_CALL) == {"self._api", "self.radio"}
+
+
+def _groups(code: str):
+    from parlint.analysis.provider import analyse_module
+
+    return analyse_module(cst.parse_module(textwrap.dedent(code)))
+
+
+CONSTRUCTED_HERE = """
+    from transit.api import Departures
+    from hub.helpers import async_get_clientsession
+
+    async def setup_platform(hass, config, add_entities):
+        session = async_get_clientsession(hass)
+        add_entities([StopSensor(Departures(stop, config["api_key"], session))
+                      for stop in config["stops"]])
+
+    class StopSensor:
+        def __init__(self, departures):
+            self.departures = departures
+
+        async def update(self):
+            await self.departures.get_passages()
+            self.name = await self.departures.get_station_name()
+            self.count = len(self.departures.passages)
+"""
+
+
+def test_an_attribute_set_from_init_holds_what_the_module_constructs_the_class_with():
+    *_, update = _groups(CONSTRUCTED_HERE)
+    (group,) = update.groups
+    assert [site.label for site in group.sites] == [
+        "self.departures.get_passages", "self.departures.get_station_name"]
+    assert group.sites[0].fills == "self.departures"
+
+
+def test_the_constructed_client_for_one_host_stays_in_order():
+    code = CONSTRUCTED_HERE.replace('config["api_key"], session', 'config["host"], session')
+    *_, update = _groups(code)
+    assert update.groups == []
+
+
+def test_what_reads_a_filled_object_waits_for_the_fill():
+    *_, update = _groups(CONSTRUCTED_HERE.replace(
+        "            self.name = await self.departures.get_station_name()\n"
+        "            self.count = len(self.departures.passages)\n",
+        "            self.count = len(self.departures.passages)\n"
+        "            self.name = await self.departures.get_station_name()\n"))
+    (group,) = update.groups
+    count = next(n for n in group.block.nodes if "self.count" in n.facts.writes)
+    assert count.index in group.after
+    assert (count.reason.kind, count.reason.detail) == (
+        "data", "self.departures (filled by self.departures.get_passages)")
+
+
+def test_a_dropped_read_that_selects_state_keeps_its_place():
+    *_, update = _groups(CONSTRUCTED_HERE.replace("get_passages()", "select_stop()"))
+    assert update.groups == []
