@@ -25,12 +25,16 @@ tree and the text, the functions that matter:
   `with ... as`, calls of connect-like methods, await sites, nested definitions:
   `_keep_class_facts`).
 
-Words count wherever they occur (strings and comments too): that only keeps more. Everything
-outside functions (imports, globals, class bodies, decorators, signatures) is always kept. The
-body of every other function is replaced by `pass` at the body's own indentation followed by
-empty lines, so every kept line keeps its number and its columns, and the findings, messages and
-fixes computed on the reduced module are those of the whole file (bench/check_reduction.py
-proves it on a corpus; tests/test_reduce.py on the fixtures and the CI corpus).
+Words count wherever they occur (strings and comments too): that only keeps more. Module-level
+code (imports, globals) is always kept; of class bodies, the methods and what is read (the
+annotated attributes of a class whose facts are read, any statement naming a fan-out holder:
+`_blank_class_statements`). The body of every other function is replaced by `pass` at the
+body's own indentation followed by empty lines, its signature by its name and first parameter,
+its decorators by empty lines (`_bare_header`, `_no_decorators`), so every kept line keeps its
+number and its columns, and the findings, messages and fixes computed on the reduced module are
+those of the whole file (bench/check_reduction.py proves it on a corpus; tests/test_reduce.py on
+the fixtures and the CI corpus). Every condition here is a necessary one, from what the
+analysis reads; when the analysis learns to read more, this module must keep more.
 
 `reduce_source` returns None whenever it cannot be sure (Python's parser refuses the file): the
 caller then parses the whole file, exactly as without reduction, and reports its own error. A
