@@ -146,12 +146,14 @@ class SequentialAwaits(Rule):
     and the error path: code in an `except` handler (not one for a missing entry, `KeyError`,
     `...NotFound`, `...DoesNotExist`: that is ordinary control flow), or a function handed the
     exception that ended the work (a required parameter typed `BaseException`, `Exception`,
-    `...Error`), where latency rarely matters and clean-up runs in a deliberate order. Nor is a function that every
-    caller in its module already runs for many items at once (the per-item work of a `gather`,
-    or of tasks started in a loop): overlapping its own awaits too would multiply the
-    concurrent requests for little gain. A caller in another module is not seen.
-    The analysis sees one module: a call into another module is judged by its name and
-    receiver. Reads through one object whose type the module does not show are not grouped,
+    `...Error`), where latency rarely matters and clean-up runs in a deliberate order. Nor
+    is a function that every caller in its module already runs for many items at once (the
+    per-item work of a `gather`, or of tasks started in a loop): overlapping its own awaits
+    too would multiply the concurrent requests for little gain. A caller in another module
+    is not seen.
+    Of the project's other modules the analysis reads only whether an imported coroutine
+    ever suspends, and whether it only hands `None` to the project's own scheduler: a call
+    into another module is otherwise judged by its name and receiver. Reads through one object whose type the module does not show are not grouped,
     even when it is a cloud API client that would serve them at once (missed findings): add
     its name or type to `extend-concurrent-safe-receivers` (`"*_api"`, `"MyCloudClient"`).
     Conversely a device library whose class is named `...Client` or `...API` is taken for an

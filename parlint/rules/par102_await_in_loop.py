@@ -167,10 +167,11 @@ class AwaitInLoop(Rule):
     and the error path: code in an `except` handler (not one for a missing entry, `KeyError`,
     `...NotFound`, `...DoesNotExist`: that is ordinary control flow), or a function handed the
     exception that ended the work (a required parameter typed `BaseException`, `Exception`,
-    `...Error`), where latency rarely matters and clean-up runs in a deliberate order. Nor is a function that every
-    caller in its module already runs for many items at once (the per-item work of a `gather`,
-    or of tasks started in a loop): overlapping its own awaits too would multiply the
-    concurrent requests for little gain. A caller in another module is not seen.
+    `...Error`), where latency rarely matters and clean-up runs in a deliberate order. Nor
+    is a function that every caller in its module already runs for many items at once (the
+    per-item work of a `gather`, or of tasks started in a loop): overlapping its own awaits
+    too would multiply the concurrent requests for little gain. A caller in another module
+    is not seen.
     The loop may be sequential on purpose to be gentle with a server (a rate limit) without
     an explicit sleep; mark it with `# noqa: PAR102` or lower `max-concurrency`.
     Loops through one object of unknown type are not reported even when that object is an
