@@ -66,14 +66,18 @@ AWAITING_RULES = frozenset({"PAR101", "PAR102"})
 FAN_OUT_NAMES = ("as_completed", "create_task", "ensure_future", "gather", "start_soon", "wait")
 
 # What follows the name of a call (analysis.fanout collects the Calls whose method name is one of
-# FAN_OUT_NAMES): blanks, continuations or comments, then its parenthesis.
-_CALL_TAIL = re.compile(r"(?:\s|\\|#[^\n]*)*\(")
+# FAN_OUT_NAMES): blanks, line continuations or comments, then its parenthesis. A comment runs to
+# its line's end (the lookahead): were it allowed to stop anywhere, a run of `#` characters
+# could be split into comments in exponentially many ways before the match fails (a banner
+# line of 23 `#`s in pyrogram's session/auth.py took minutes).
+_GAP = r"(?:\s|\\|#[^\r\n]*(?=[\r\n]))*"
+_CALL_TAIL = re.compile(_GAP + r"\(")
 _FOR = re.compile(r"\bfor\b")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 # Identifiers not right after a dot (`.x` is an attribute; `x`, `f(...)` are names).
 _PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
 # A plain name called (`name(`, blanks, continuations or comments between).
-_PLAIN_CALL = re.compile(r"(?<![.\w])([^\W\d]\w*)(?:\s|\\|#[^\n]*)*\(")
+_PLAIN_CALL = re.compile(r"(?<![.\w])([^\W\d]\w*)" + _GAP + r"\(")
 # Lines as Python's tokenizer and libcst count them (engine.split_lines).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _LINE_END = re.compile(r"(\r\n|\r|\n)$")
@@ -896,7 +900,7 @@ def _method_call_pattern(receivers: frozenset[str]) -> re.Pattern[str]:
     alternatives = "|".join(map(re.escape, sorted(receivers)))
     dot = r"(?:\s|\\)*\.(?:\s|\\)*"
     return re.compile(
-        rf"\b(?:{alternatives}){dot}([^\W\d]\w*)(?=(?:\s|\\|#[^\n]*)*\()"
+        rf"\b(?:{alternatives}){dot}([^\W\d]\w*)(?={_GAP}\()"
         rf"|=(?:\s|\\)*(?:{alternatives}){dot}([^\W\d]\w*)"
     )
 

@@ -975,3 +975,24 @@ def test_the_ci_corpus_has_the_same_findings_reduced() -> None:
     )
     assert checked.returncode == 0, checked.stdout[-5000:] + checked.stderr[-3000:]
     assert " 0 with different results" in checked.stdout
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_comment_banners_between_names_and_parentheses_are_read_in_linear_time(ending):
+    # A comment may not stop before its line's end: a run of `#`s could otherwise be split
+    # into comments in 2**n ways before a failed match gave up (pyrogram's session/auth.py:
+    # minutes for a banner of 23). With 200 `#`s the old pattern would never return.
+    banner = "        " + "#" * 200 + ending
+    source = (
+        "class Auth:" + ending
+        + "    async def create(self):" + ending
+        + "        await self.connect()" + ending
+        + banner + banner.replace("#" * 200, "# checks " + "#" * 191) + banner
+        + "        check(self.key)  " + "#" * 200 + ending
+        + "        await self.close()" + ending
+        + "    async def connect(self):" + ending
+        + "        await self.connection.open()  " + "#" * 200 + ending
+    )
+    reduced = reduce_source(source)
+    assert reduced is not None and not reduced.nothing
+    assert reduced.source == source  # `create` and the method it calls are kept whole
