@@ -105,6 +105,25 @@ def test_par202_counts_against_max_concurrency() -> None:
     assert "6 literal awaitables" in message and "max-concurrency=3" in message
 
 
+def test_par202_fix_is_offered_for_calls_of_any_callee_shape_and_held_back_for_waits() -> None:
+    # `handlers[0]()` has no name: it neither waits nor starts a task (it crashed the
+    # waiting check once, as an internal error).
+    source = """
+        import asyncio
+
+        async def load(handlers, ready):
+            await asyncio.gather(handlers[0](), b(), c(), d(), e(), f())
+            await asyncio.gather(ready.wait(), b(), c(), d(), e(), f())
+    """
+    result = lint_source(
+        textwrap.dedent(source), "mod.py", build_config(validate({"select": ["ALL"]}, "test"))
+    )
+    assert [(f.code, f.line, f.fix is not None) for f in result.findings] == [
+        ("PAR202", 5, True),
+        ("PAR202", 6, False),
+    ]
+
+
 def test_par202_leaves_data_sized_gathers_to_par201() -> None:
     assert [c for c, _, _ in codes(DOWNLOADS)] == ["PAR201"]
 

@@ -20,6 +20,7 @@ from typing import Sequence
 
 import libcst as cst
 
+from parlint.analysis.names import method_name
 from parlint.codemods.common import (
     bounding_wrapper,
     code,
@@ -41,11 +42,8 @@ def starts_tasks(call: cst.Call) -> bool:
     pending: list[cst.CSTNode] = [arg.value for arg in call.args]
     while pending:
         node = pending.pop()
-        if isinstance(node, cst.Call):
-            func = node.func
-            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-            if name in TASK_FACTORIES:
-                return True
+        if isinstance(node, cst.Call) and method_name(node) in TASK_FACTORIES:
+            return True
         pending.extend(node.children)
     return False
 

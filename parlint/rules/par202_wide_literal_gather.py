@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from parlint.analysis.fanout import LiteralGather, module_fan_out
+from parlint.analysis.names import method_name
 from parlint.rules.base import FixSpec, Invalid, Rule, Valid
 from parlint.types import Safety
 
@@ -164,8 +165,7 @@ class WideLiteralGather(Rule):
 def _waits(call: cst.Call) -> bool:
     """`event.wait()`, `lock.acquire()`, `queue.get()`...: may wait for a sibling."""
     func = call.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-    first = name.lstrip("_").split("_", 1)[0].lower()
+    first = (method_name(call) or "").lstrip("_").split("_", 1)[0].lower()
     if first in _WAITING_WORDS:
         return True
     if first == "get" and isinstance(func, cst.Attribute):
