@@ -1411,12 +1411,17 @@ class _Analysis:
         run at once (PAR202), and a bounded gather is not bounded again by its fix."""
         if not isinstance(element, cst.Call):
             return False
-        spelled = dotted_name(element.func) or _last_name(element.func)
-        if _BOUNDED_HELPER.search(_last_name(element.func)) or any(
-            fnmatch.fnmatchcase(spelled, p) for p in self.settings.bounding_helpers
-        ):
+        name = _last_name(element.func)
+        if self._bounding_helper(name, dotted_name(element.func) or name):
             return True
         return any(self._facts(f).holds_limiter for f in self._callees(element, site))
+
+    def _bounding_helper(self, name: str, spelled: str) -> bool:
+        """A helper that bounds what it is given, by its name (`bounded`, `limited`, ...) or
+        by `fan-out-bounding-helpers`."""
+        return _BOUNDED_HELPER.search(name) is not None or any(
+            fnmatch.fnmatchcase(spelled, p) for p in self.settings.bounding_helpers
+        )
 
     def _work_bound(self, element: cst.BaseExpression, site: _Site, depth: int) -> str | None:
         """Why the awaitable `element` does no unbounded work, or None."""
@@ -1447,9 +1452,7 @@ class _Analysis:
             return f"`{name}` computes in memory: no I/O to bound"
         if name == "sleep":
             return "a sleep"
-        if _BOUNDED_HELPER.search(name) or any(
-            fnmatch.fnmatchcase(spelled, p) for p in self.settings.bounding_helpers
-        ):
+        if self._bounding_helper(name, spelled):
             return f"`{spelled}` bounds the work"
         qualified = self.table.resolve(spelled)
         if qualified in SPAWN_FUNCTIONS or name in SPAWN_METHODS or name in (
