@@ -445,6 +445,8 @@ class _FunctionAnalyser:
         elif on_self:
             # A method of self the module does not define: it may touch all of self.
             effect_writes.add(self.self_name or "self")
+        else:  # a project function of another module, or a class's static/class method
+            effect_reads, effect_writes = self.ctx.project_effects(call, self.imports)
         stateful = None
         if receiver and rclass != "safe" and kind is not CallKind.READ_ONLY:
             if not (on_self and summary is not None):

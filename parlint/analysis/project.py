@@ -38,6 +38,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from parlint.analysis.facts import MUTATING_METHODS
 from parlint.types import Dependency
 
 if TYPE_CHECKING:
@@ -119,6 +120,8 @@ class ModuleFacts:
     functions: dict[str, FunctionFacts | None]  # filled as asked
     classes: dict[str, ClassFacts | None] = field(default_factory=dict)  # filled as asked
     codes: dict[str, CodeFacts | None] = field(default_factory=dict)  # filled as asked
+    # (class or None, function) -> what its own body does to state: filled as asked.
+    effects: dict[tuple[str | None, str], OwnEffects | None] = field(default_factory=dict)
 
     def _node(
         self, name: str, kind: type[ast.AST] | tuple[type[ast.AST], ...]
@@ -166,6 +169,32 @@ class ModuleFacts:
             return None
         return FunctionFacts(name, definition.kind == "async def", definition.decorated,
                              _suspends(node))
+
+    def own_effects(self, cls: str | None, name: str) -> OwnEffects | None:
+        """The effects of the top-level function `name`, or of the method `name` of the
+        top-level class `cls`, read from its own body (None: not such a definition, or a
+        decorator other than `staticmethod`/`classmethod` that may change what runs)."""
+        key = (cls, name)
+        if key not in self.effects:
+            self.effects[key] = None
+            if cls is None:
+                node = self._node(name, (ast.FunctionDef, ast.AsyncFunctionDef))
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.effects[key] = _own_effects(node, in_class=False)
+            else:
+                # The class is parsed once for all its methods: the last `def` of each name,
+                # unless the class body rebinds it otherwise (`ClassFacts.methods`).
+                facts = self.class_facts(cls)
+                owner = self._node(cls, ast.ClassDef) if facts is not None else None
+                nodes = {stmt.name: stmt for stmt in (
+                    owner.body if isinstance(owner, ast.ClassDef) else ()
+                ) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                for method, stmt in nodes.items():
+                    if facts is not None and facts.methods.get(method) is not None:
+                        self.effects[(cls, method)] = _own_effects(stmt, in_class=True)
+                    else:
+                        self.effects[(cls, method)] = None
+        return self.effects[key]
 
     def star_exports(self, name: str) -> bool:
         """Whether `from this import *` binds `name` (when the module binds it)."""
@@ -407,6 +436,143 @@ def _class_facts(cls: ast.ClassDef) -> ClassFacts:
     return ClassFacts(cls.name, methods, fed, init_calls)
 
 
+# --- what a call does to state that outlives it ----------------------------------------------
+
+# A call a body makes: the dotted name called, the access path (in the body's own terms) of each
+# positional argument (None: not a path, or after a `*args`), and of each keyword argument.
+_Call = tuple  # (dotted, (path | None, ...), ((keyword, path | None), ...))
+
+
+@dataclass(frozen=True)
+class OwnEffects:
+    """What one function's own body does to state that outlives the call, from its text alone
+    (what a name denotes is resolved later, by the `Project`): the access paths it stores into
+    or mutates (`client.message_cache[]`, `Sticker.cache[]`, `_REGISTRY`) and the free names
+    it reads (`(name, ".attr")`), with its own names (parameters, locals) told apart, and the
+    calls it makes."""
+
+    params: tuple[str, ...]  # positional parameters, in order (`self`/`cls` included)
+    keywords: frozenset[str]  # every parameter a keyword may name
+    kind: str  # "function", "staticmethod", "classmethod" or "method"
+    local: frozenset[str]  # names bound in the body (parameters excluded), not `global`
+    declared_global: frozenset[str]
+    aliases: tuple[tuple[str, str], ...]  # a local bound once to an access path: (name, path)
+    writes: tuple[str, ...]  # access paths stored into, deleted or mutated
+    reads: tuple[str, ...]  # free names read: `name` or `name.attr`
+    calls: tuple[_Call, ...]
+
+
+def _path(node: ast.AST) -> str | None:
+    """An access path as `names.access_path` spells it (`a.b[].c`), else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, (ast.Attribute, ast.Subscript)):
+        base = _path(node.value)
+        if base is None:
+            return None
+        return base + (f".{node.attr}" if isinstance(node, ast.Attribute) else "[]")
+    return None
+
+
+def _root(path: str) -> tuple[str, str]:
+    """`a.b[].c` -> (`a`, `.b[].c`)."""
+    match = re.match(r"[^.\[]*", path)
+    end = match.end() if match else len(path)
+    return path[:end], path[end:]
+
+
+def _own_effects(fn: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> OwnEffects:
+    decorators = {(_dotted(d) or "").rsplit(".", 1)[-1] for d in fn.decorator_list}
+    kind = "function"
+    if in_class:
+        kind = ("staticmethod" if "staticmethod" in decorators else
+                "classmethod" if "classmethod" in decorators else "method")
+    allowed = {"staticmethod", "classmethod"} if in_class else set()
+    if decorators - allowed:
+        kind = "decorated"  # the decorator may run something else: nothing is known
+    args = fn.args
+    params = tuple(a.arg for a in (*args.posonlyargs, *args.args))
+    keywords = frozenset(a.arg for a in (*args.args, *args.kwonlyargs))
+    every_param = set(params) | keywords | {a.arg for a in (args.vararg, args.kwarg) if a}
+    nodes = _own_nodes(fn)
+    declared: set[str] = set()
+    stored: Counter[str] = Counter()
+    for node in nodes:
+        if isinstance(node, ast.Global):
+            declared.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            stored[node.id] += 1
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stored[node.name] += 2
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                stored[(alias.asname or alias.name).split(".", 1)[0]] += 2
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            stored[node.name] += 2
+        elif isinstance(node, ast.arg):
+            stored[node.arg] += 2  # a lambda's parameter (its body is its own)
+    local = (set(stored) - every_param) - declared
+    aliases = []
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+            node.targets[0], ast.Name
+        ) and stored[node.targets[0].id] == 1 and node.targets[0].id in local:
+            path = _path(node.value)
+            if path is not None and _root(path)[0] not in local:
+                aliases.append((node.targets[0].id, path))
+    awaited = {id(node.value) for node in nodes if isinstance(node, ast.Await)}
+    writes: list[str] = []
+    reads: list[str] = []
+    calls: list[_Call] = []
+    attribute_heads: set[int] = set()
+    for node in nodes:
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(
+            node.ctx, (ast.Store, ast.Del)
+        ):
+            path = _path(node)
+            if path is not None:
+                writes.append(path)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and (
+            node.id in declared
+        ):
+            writes.append(node.id)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS and (
+                id(node) not in awaited
+            ):
+                path = _path(func.value)
+                if path is not None:
+                    writes.append(path)  # `client.cache.pop(k)`, `self.items.append(x)`
+            elif isinstance(func, ast.Name) and func.id in ("setattr", "delattr") and node.args:
+                path = _path(node.args[0])
+                if path is not None:
+                    writes.append(path)
+            dotted = _dotted(func)
+            if dotted is not None:
+                positional: list[str | None] = []
+                for arg in node.args:
+                    if isinstance(arg, ast.Starred):
+                        break  # the positions after it are unknown
+                    positional.append(_path(arg))
+                named = tuple((k.arg, _path(k.value)) for k in node.keywords if k.arg)
+                calls.append((dotted, tuple(positional), named))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(
+            node.value.ctx, ast.Load
+        ):
+            attribute_heads.add(id(node.value))
+            if node.value.id not in local:
+                reads.append(f"{node.value.id}.{node.attr}")
+    for node in nodes:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and (
+            id(node) not in attribute_heads and node.id not in local
+        ):
+            reads.append(node.id)
+    return OwnEffects(params, keywords, kind, frozenset(local), frozenset(declared),
+                      tuple(aliases), tuple(dict.fromkeys(writes)), tuple(dict.fromkeys(reads)),
+                      tuple(dict.fromkeys(calls)))
+
+
 def _literal_names(value: ast.expr | None) -> list[str] | None:
     if isinstance(value, (ast.List, ast.Tuple)) and all(
         isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
@@ -500,6 +666,9 @@ class Project:
         self.dependencies: dict[str, Dependency] = {}
         # Verdicts of project coroutines (module, class, name) -> see `_awaited`.
         self._verdicts: dict[tuple[str, str | None, str], str | None] = {}
+        # Effects of project functions (module, class, name) -> see `call_effects`.
+        self._effect_memo: dict[tuple[str, str | None, str], Effects | None] = {}
+        self._states: dict[tuple[str, str], tuple[str, bool] | None] = {}
 
     @property
     def import_root(self) -> str:
@@ -609,10 +778,12 @@ class Project:
             if imported is None:
                 return ("module", target)
             target_facts = self._read(target)[1]
-            if target_facts is not None and imported not in target_facts.positions and not (
-                target_facts.stars
+            if target == module and imported == name or (
+                target_facts is not None and imported not in target_facts.positions
+                and not target_facts.stars
             ):
-                # `from pkg import mod`: a submodule the package does not bind itself.
+                # `from pkg import mod`: a submodule the package does not bind itself (or
+                # binds by this very import: `from . import mod` in its `__init__.py`).
                 sub = self._submodule(target, imported)
                 return ("module", sub) if sub is not None else None
             return self._bound(target, imported, seen)
@@ -624,6 +795,220 @@ class Project:
         if os.path.basename(package) != "__init__.py":
             return None
         return self._module_file(package, 1, [name])
+
+    # --- what a call of a project function does to state that outlives it -------------------
+
+    def call_effects(
+        self, dotted: str | None, imported: bool, args: tuple[str | None, ...],
+        keywords: tuple[tuple[str, str | None], ...], receiver: str | None = None,
+    ) -> tuple[frozenset[str], frozenset[str]] | None:
+        """What calling the project function, method or class/static method `dotted` with
+        these arguments (their access paths in the caller's terms, None where an argument is
+        no path) reads and writes that outlives the call: `(reads, writes)`, None when unknown.
+
+        `dotted` is the called name qualified through the caller's imports (`imported`:
+        `pkg.types.Message._parse`, `.mod.f`) or a module-level name of the analysed file
+        itself (`Sticker._parse`), read from its text on disk; `receiver` is the caller's
+        path of the object a method is called on (`CORE` for `CORE.add(x)`). A write through a parameter
+        (`client.message_cache[key] = msg`, `client.cache.pop(k)`, `param.x += 1`, in the
+        callee or in a project function it passes the parameter on to) is a write of the
+        argument's path with the same suffix (`self.message_cache[]`); a store into class or
+        module state (`cls.cache[k] =`, `Sticker.cache[k] =`, a `global`, a module-level
+        container) writes that state by its qualified name
+        (`pkg.types.sticker.Sticker.cache[]`), and the callee's reads of such state
+        (`Sticker.cache`, a module variable) are reads. What the callee does to an object it
+        made itself, or to one it cannot name, is left out: the answer is what the call
+        certainly does, never more.
+        """
+        if not dotted:
+            return None
+        level = len(dotted) - len(dotted.lstrip(".")) if imported else 0
+        parts = dotted[level:].split(".")
+        start: _Bound | None
+        if not imported:
+            start = self._bound(self.file, parts[0], set())  # a name of the analysed module
+        else:
+            # `.mod.f` from the importing file's package; `pkg.mod.f` from the import root.
+            found = self._module_file(self.file, level, [] if level else parts[:1])
+            start = ("module", found) if found is not None else None
+        if level == 0:
+            parts = parts[1:]
+        if start is None or not all(parts):
+            return None
+        callee = self._callee_at(start, parts, receiver)
+        if callee is None:
+            return None
+        effects = self._effects(callee, 0)
+        if effects is None:
+            return None
+        writes: set[str] = set(effects.state_writes)
+        for param, rest in effects.writes:
+            path = _argument_path(effects, callee, param, args, keywords)
+            if path is not None:
+                writes.add(path + rest)
+        return frozenset(effects.state_reads), frozenset(writes)
+
+    def _callee_at(self, bound: _Bound | None, rest: list[str],
+                   receiver: str | None) -> _Callee | None:
+        """The function a dotted name denotes, from the binding of its first part: a
+        top-level function, a method of a top-level class reached through the class
+        (`Message._parse`), or a method of a module-level instance (`CORE.add`)."""
+        bound, rest = self._walk(bound, rest)
+        if bound is None or bound[0] != "name":
+            return None
+        _, path, facts, name, binding = bound
+        if isinstance(binding, Definition) and binding.kind == "class" and len(rest) == 1:
+            own = facts.own_effects(name, rest[0])
+            if own is None:
+                return None
+            bound_first = ("state", self._qualified(path, name)) if (
+                own.kind == "classmethod") else None
+            return _Callee(path, name, rest[0], own, bound_first)
+        if isinstance(binding, Definition) and binding.kind != "class" and not rest:
+            own = facts.own_effects(None, name)
+            return _Callee(path, None, name, own, None) if own is not None else None
+        if isinstance(binding, Instance) and len(rest) == 1 and receiver and not re.search(
+            rf"^[ \t]*global\b[^\n]*\b{re.escape(name)}\b", facts.text, re.MULTILINE
+        ):
+            made = self._resolve(_Scope(path, None, None), binding.of)
+            if made is None or made[0] != "class":
+                return None
+            made_facts = self._read(made[1])[1]
+            own = made_facts.own_effects(made[2].name, rest[0]) if made_facts else None
+            if own is None:
+                return None
+            first = (("state", self._qualified(made[1], made[2].name))
+                     if own.kind == "classmethod" else
+                     None if own.kind == "staticmethod" else ("path", receiver))
+            return _Callee(made[1], made[2].name, rest[0], own, first)
+        return None
+
+    def _callee_in(self, caller: _Callee, own: OwnEffects, dotted: str) -> _Callee | None:
+        """The project function a call in `caller`'s body denotes (`self.m`, `cls.m`,
+        `Sticker._get_set_name`, `helper`, `types.User._parse`), None for a call of a local,
+        of a parameter's method, or of anything outside the project."""
+        head, _, rest = dotted.partition(".")
+        this = own.params[0] if own.kind in ("method", "classmethod") and own.params else None
+        if caller.cls is not None and this is not None and head == this:
+            if "." in rest or not rest:
+                return None
+            facts = self._read(caller.module)[1]
+            target = facts.own_effects(caller.cls, rest) if facts is not None else None
+            if target is None:
+                return None
+            first: tuple[str, str] | None = None
+            if target.kind == "classmethod":
+                first = ("state", self._qualified(caller.module, caller.cls))
+            elif target.kind == "method" and own.kind == "method":
+                first = ("path", this)  # `self.m(...)`: the same object
+            return _Callee(caller.module, caller.cls, rest, target, first)
+        if head in own.local or head in own.params or head in own.keywords:
+            return None
+        bound = self._bound(caller.module, head, set())
+        return self._callee_at(bound, rest.split(".") if rest else [],
+                               dotted.rsplit(".", 1)[0] if rest else None)
+
+    def _effects(self, callee: _Callee, depth: int) -> Effects | None:
+        """The effects of `callee`'s body and of the project functions it calls, followed
+        `MAX_EFFECT_DEPTH` calls deep (a cycle, or a call deeper than that, adds nothing)."""
+        key = (callee.module, callee.cls, callee.name)
+        if key in self._effect_memo:
+            return self._effect_memo[key]
+        own = callee.own
+        if own.kind == "decorated" or depth > MAX_EFFECT_DEPTH or (
+            len(self._effect_memo) >= MAX_EFFECT_FUNCTIONS
+        ):
+            return None
+        self._effect_memo[key] = Effects(own.params, own.keywords, frozenset(), frozenset(),
+                                         frozenset())  # while it is read: a cycle adds nothing
+        this = own.params[0] if own.kind == "classmethod" and own.params else None
+        params = set(own.params) | own.keywords
+        aliases = dict(own.aliases)
+        writes: set[tuple[str, str]] = set()
+        state_writes: set[str] = set()
+        state_reads: set[str] = set()
+
+        def place(path: str, write: bool) -> None:
+            root, rest = _root(path)
+            if root in aliases:
+                root, more = _root(aliases[root])
+                rest = more + rest
+            if this is not None and root == this:
+                if callee.cls is not None:
+                    state = self._qualified(callee.module, callee.cls)
+                    (state_writes if write else state_reads).add(state + rest)
+            elif root in params:
+                if write:
+                    writes.add((root, rest))
+            elif root not in own.local:
+                state = self._state(callee.module, root)
+                if state is not None:
+                    name, is_class = state
+                    if write:
+                        state_writes.add(name + rest)
+                    elif not is_class:
+                        state_reads.add(name)
+                    else:
+                        # A class's attribute (`Sticker.cache`); not the class itself (made
+                        # or passed on) nor one of its methods (called).
+                        attr = re.match(r"\.([A-Za-z_0-9]+)", rest)
+                        if attr is not None and not self._method(root, callee.module,
+                                                                 attr.group(1)):
+                            state_reads.add(f"{name}.{attr.group(1)}")
+
+        for path in own.writes:
+            place(path, True)
+        for path in own.reads:
+            place(path, False)
+        for dotted, positional, named in own.calls:
+            target = self._callee_in(callee, own, dotted)
+            found = self._effects(target, depth + 1) if target is not None else None
+            if found is None:
+                continue
+            state_writes |= found.state_writes
+            state_reads |= found.state_reads
+            for param, rest in found.writes:
+                argument = _argument_path(found, target, param, positional, named)  # type: ignore[arg-type]
+                if argument is not None:
+                    place(argument + rest, True)
+        effects = Effects(own.params, own.keywords, frozenset(writes), frozenset(state_writes),
+                          frozenset(state_reads))
+        self._effect_memo[key] = effects
+        return effects
+
+    def _state(self, module: str, name: str) -> tuple[str, bool] | None:
+        """The qualified name of the module-level state a free name of `module` denotes
+        (a variable, a class, an instance: `(qualified, is a class)`), None for a function,
+        a module, a name not bound at module level (a builtin) or one bound outside the
+        project."""
+        key = (module, name)
+        if key not in self._states:
+            bound = self._bound(module, name, set())
+            found = None
+            if bound is not None and bound[0] == "name":
+                _, path, _, bound_name, binding = bound
+                is_class = isinstance(binding, Definition) and binding.kind == "class"
+                if is_class or not isinstance(binding, Definition):
+                    found = (self._qualified(path, bound_name), is_class)
+            self._states[key] = found
+        return self._states[key]
+
+    def _method(self, name: str, module: str, attr: str) -> bool:
+        """Whether the class a free `name` of `module` denotes defines the method `attr`."""
+        bound = self._bound(module, name, set())
+        if bound is None or bound[0] != "name":
+            return False
+        cls = bound[2].class_facts(bound[3])
+        return cls is not None and cls.methods.get(attr) is not None
+
+    def _qualified(self, path: str, name: str) -> str:
+        """`<import root>/pkg/mod.py`, `Cls` -> `pkg.mod.Cls`."""
+        relative = os.path.relpath(path, self.import_root)
+        stem = relative.removesuffix(".py")
+        parts = [p for p in stem.split(os.sep) if p]
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        return ".".join((*parts, name))
 
     # --- the project's own scheduler ---------------------------------------------------------
 
@@ -774,18 +1159,7 @@ class Project:
             cls = facts.class_facts(scope.cls) if facts is not None else None
             code = cls.methods.get(parts[1]) if cls is not None else None
             return ("code", scope.module, scope.cls, code) if code is not None else None
-        bound = self._bound(scope.module, parts[0], set())
-        rest = parts[1:]
-        while bound is not None and bound[0] == "module" and rest:
-            name, rest = rest[0], rest[1:]
-            sub = self._bound(bound[1], name, set())
-            if sub is None:
-                package = self._read(bound[1])[1]
-                if package is None or name in package.positions or package.stars:
-                    return None
-                path = self._submodule(bound[1], name)
-                sub = ("module", path) if path is not None else None
-            bound = sub
+        bound, rest = self._walk(self._bound(scope.module, parts[0], set()), parts[1:])
         if bound is None or bound[0] != "name":
             return None
         _, path, facts, name, binding = bound
@@ -805,6 +1179,22 @@ class Project:
             code = made[2].methods.get(rest[0])
             return ("code", made[1], made[2].name, code) if code is not None else None
         return None
+
+    def _walk(self, bound: _Bound | None, rest: list[str]) -> tuple[_Bound | None, list[str]]:
+        """Follow the parts of a dotted name through modules (`types.Message._parse`: the
+        package `types`, then the name `Message` it binds or re-exports): the first binding
+        that is not a module, and the parts left after it."""
+        while bound is not None and bound[0] == "module" and rest:
+            name, rest = rest[0], rest[1:]
+            sub = self._bound(bound[1], name, set())
+            if sub is None:
+                package = self._read(bound[1])[1]
+                if package is None or name in package.positions or package.stars:
+                    return None, rest
+                path = self._submodule(bound[1], name)
+                sub = ("module", path) if path is not None else None
+            bound = sub
+        return bound, rest
 
     def _outside(self, module: str, dotted: str | None) -> str | None:
         """`dotted` as the module imports it from outside the project (`types.coroutine`)."""
@@ -841,6 +1231,56 @@ class _Scope:
 _Bound = tuple  # ("module", path) | ("name", path, ModuleFacts, name, binding)
 _Target = tuple  # ("code", path, class name | None, CodeFacts) | ("class", path, ClassFacts)
 MAX_DEPTH = 12  # calls followed from the awaited one
+
+
+MAX_EFFECT_DEPTH = 6  # project calls followed from the one asked about
+MAX_EFFECT_FUNCTIONS = 400  # functions whose effects one analysed file reads
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What calling a project function does to state that outlives the call, its own body and
+    the project functions it calls: writes through its parameters, and the class or module
+    state it writes and reads (by qualified name)."""
+
+    params: tuple[str, ...]
+    keywords: frozenset[str]
+    writes: frozenset[tuple[str, str]]  # (parameter, path below it: "", ".cache[]")
+    state_writes: frozenset[str]
+    state_reads: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Callee:
+    """A project function as one call reaches it, and what its first parameter is bound to
+    by that call (`("state", "pkg.mod.Cls")` for a classmethod's `cls`, `("path", "CORE")`
+    for a method of an instance), None when the call passes it."""
+
+    module: str
+    cls: str | None
+    name: str
+    own: OwnEffects
+    first: tuple[str, str] | None
+
+
+def _argument_path(effects: Effects, callee: _Callee, param: str,
+                   args: tuple[str | None, ...],
+                   keywords: tuple[tuple[str, str | None], ...]) -> str | None:
+    """The access path a call passes for `param` (None: not passed, or not a path). A first
+    parameter bound by the call (`cls`, an instance's `self`) is what it is bound to; state
+    bound so is written by its qualified name."""
+    if param in effects.params:
+        index = effects.params.index(param)
+        if callee.first is not None:
+            if index == 0:
+                return callee.first[1]
+            index -= 1
+        if index < len(args):
+            return args[index]
+    for keyword, value in keywords:
+        if keyword == param:
+            return value
+    return None
 
 
 def _first(code: CodeFacts) -> str | None:

@@ -18,6 +18,7 @@ from parlint.analysis.effects import CallKind, EffectPatterns, kind_of_name, rec
 from parlint.analysis.facts import Facts, all_params, suite_facts
 from parlint.analysis.names import (
     ImportTable,
+    access_path,
     dotted_name,
     import_table,
     method_name,
@@ -130,6 +131,37 @@ class ModuleContext:
             key = f"{class_name}.{func.attr.value}"
             return self.summaries.get(key), True
         return None, False
+
+    def project_effects(
+        self, call: cst.Call, imports: ImportTable
+    ) -> tuple[set[str], set[str]]:
+        """The paths a call of a project function of another module (or of a class's
+        class/static method, `types.Message._parse(client, m)`, `Sticker._parse(...)`) reads
+        and writes beyond its own frame, in the caller's terms: `project.Project.call_effects`
+        (empty when unknown: nothing is assumed of a call the project cannot show)."""
+        dotted = dotted_name(call.func)
+        if self.project is None or dotted is None:
+            return set(), set()
+        head = dotted.split(".", 1)[0]
+        if head in imports.bindings:
+            qualified, imported = imports.resolve(dotted), True
+        elif head in self.class_types and "." in dotted:
+            qualified, imported = dotted, False  # `Cls.method(...)` of this module
+        else:
+            return set(), set()
+        args: list[str | None] = []
+        keywords: list[tuple[str, str | None]] = []
+        for arg in call.args:
+            if arg.keyword is not None:
+                keywords.append((arg.keyword.value, access_path(arg.value)))
+            elif arg.star:
+                break  # the positions after `*args` are unknown
+            else:
+                args.append(access_path(arg.value))
+        receiver = access_path(call.func.value) if isinstance(call.func, cst.Attribute) else None
+        found = self.project.call_effects(qualified, imported, tuple(args), tuple(keywords),
+                                          receiver)
+        return (set(found[0]), set(found[1])) if found is not None else (set(), set())
 
     def receiver_type(
         self, path: str, local_types: dict[str, str], self_name: str | None,
