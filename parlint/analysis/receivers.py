@@ -22,14 +22,17 @@ to the module's summaries; calls on modules have no object.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol
 
 import libcst as cst
 
 from parlint.analysis.effects import name_words
 from parlint.analysis.facts import Facts, all_params
-from parlint.analysis.names import access_path, dotted_name
+from parlint.analysis.names import ImportTable, access_path, dotted_name
+from parlint.analysis.project import Definition, ModuleFacts, Project
 from parlint.analysis.summaries import FunctionInfo, ModuleContext, compound_suites, local_types
 from parlint.analysis.walk import children, suite_statements
 
@@ -100,6 +103,12 @@ def http_session_factory(expr: cst.BaseExpression) -> bool:
 Value = tuple[cst.BaseExpression, dict[str, str]]  # an assigned expression, its scope's types
 
 
+class ValueLayer(Protocol):
+    """Assigned values by access path: a dict, or a layer read only when asked."""
+
+    def get(self, path: str, default: Sequence[Value] = ..., /) -> Sequence[Value]: ...
+
+
 def api_client_type(type_name: str) -> bool:
     """`XboxLiveClient`, `MyUplinkAPI`, `get_client` (a factory): a type or factory named
     as the client of an API."""
@@ -119,11 +128,11 @@ class ObjectEvidence:
 
     def __init__(
         self,
-        values: dict[str, list[Value]] | Sequence[dict[str, list[Value]]],
+        values: dict[str, list[Value]] | Sequence[ValueLayer],
         is_safe: Callable[[str, dict[str, str]], bool],
     ) -> None:
         # One mapping, or layers (function, class, module) read together without copying.
-        self.layers = [values] if isinstance(values, dict) else list(values)
+        self.layers: list[ValueLayer] = [values] if isinstance(values, dict) else list(values)
         self.is_safe = is_safe
 
     def values_of(self, path: str) -> list[Value]:
@@ -240,6 +249,20 @@ def _class_values(ctx: ModuleContext, class_name: str) -> dict[str, list[Value]]
     return caches[class_name]
 
 
+def _fed_attributes(
+    init: FunctionInfo, pairs: Sequence[tuple[str, cst.BaseExpression]]
+) -> tuple[list[str], dict[str, str]]:
+    """The parameters of `__init__` after `self`, and which of them it stores as which
+    attribute (`self.line = line`: `{"line": "self.line"}`)."""
+    params = [p.name.value for p in all_params(init.node.params)][1:]
+    wanted = {
+        value.value: "self" + target[len(init.self_name or "self"):]
+        for target, value in pairs
+        if isinstance(value, cst.Name) and value.value in params
+    }
+    return params, wanted
+
+
 def _constructor_arguments(
     ctx: ModuleContext, class_name: str, init: FunctionInfo,
     pairs: Sequence[tuple[str, cst.BaseExpression]], into: dict[str, list[Value]],
@@ -248,32 +271,134 @@ def _constructor_arguments(
     for `line` where it constructs the class (`Sensor(Passages(stop, key, session))`), each
     with the constructing function's local types; a name that function binds once is replaced
     by its value, one level deep (`session = async_get_clientsession(hass)`)."""
-    params = [p.name.value for p in all_params(init.node.params)][1:]
-    wanted = {
-        value.value: "self" + target[len(init.self_name or "self"):]
-        for target, value in pairs
-        if isinstance(value, cst.Name) and value.value in params
-    }
+    params, wanted = _fed_attributes(init, pairs)
     if not wanted:
         return
     for caller in ctx.functions.values():
-        bound: dict[str, list[cst.BaseExpression]] = {}
-        for call in _calls(caller.node.body):
-            if not (isinstance(call.func, cst.Name) and call.func.value == class_name):
+        _passed_arguments(caller.node, class_name, params, wanted, ctx.imports, into)
+
+
+def _passed_arguments(
+    caller: cst.FunctionDef, class_name: str, params: Sequence[str], wanted: dict[str, str],
+    imports: ImportTable, into: dict[str, list[Value]],
+) -> None:
+    """What `caller` passes for the `wanted` parameters where it calls `class_name(...)`."""
+    bound: dict[str, list[cst.BaseExpression]] = {}
+    for call in _calls(caller.body):
+        if not (isinstance(call.func, cst.Name) and call.func.value == class_name):
+            continue
+        if any(arg.star for arg in call.args):
+            continue
+        if not bound:
+            for target, value in simple_assignments(caller.body):
+                bound.setdefault(target, []).append(value)
+            bound.setdefault("", [])
+        types = local_types(caller, Facts(), imports)
+        for index, arg in enumerate(call.args):
+            name = arg.keyword.value if arg.keyword is not None else (
+                params[index] if index < len(params) else None)
+            if name in wanted:
+                into.setdefault(wanted[name], []).append(
+                    (_substituted(arg.value, bound), types))
+
+
+class ImportedConstructions:
+    """A layer of `ObjectEvidence`: `self.<attr>` that `__init__` stores from a parameter
+    holds what the package's other modules pass where they construct the class (a coordinator
+    defined in `coordinator.py` and made in `__init__.py` from the API client it is handed:
+    `Coordinator(hass, MyCloud(session=async_get_clientsession(hass), token=...))`).
+
+    Read only when asked about such an attribute, once per class: the modules of the file's
+    own directory that import the class from it (`from .coordinator import Coordinator`),
+    their top-level functions that call it, parsed again from their lines (every module read
+    is recorded as a dependency of the result). Nothing for a file outside a project."""
+
+    def __init__(self, ctx: ModuleContext, class_name: str, self_name: str) -> None:
+        self.ctx = ctx
+        self.class_name = class_name
+        self.self_name = self_name
+        self._values: dict[str, list[Value]] | None = None
+
+    def get(self, path: str, default: Sequence[Value] = ()) -> Sequence[Value]:
+        if not path.startswith(self.self_name + ".") or self.ctx.project is None:
+            return default
+        path = "self" + path[len(self.self_name):]
+        if path not in _fed_by_init(self.ctx, self.class_name)[1].values():
+            return default  # (no module is read for it)
+        if self._values is None:
+            self._values = self._read()
+        return self._values.get(path, default)
+
+    def _read(self) -> dict[str, list[Value]]:
+        caches = getattr(self.ctx, "_parlint_imported_constructions", None)
+        if caches is None:
+            caches = {}
+            setattr(self.ctx, "_parlint_imported_constructions", caches)  # noqa: B010
+        if self.class_name not in caches:
+            caches[self.class_name] = _imported_constructions(self.ctx, self.class_name)
+        return caches[self.class_name]
+
+
+def _fed_by_init(ctx: ModuleContext, class_name: str) -> tuple[list[str], dict[str, str]]:
+    """`_fed_attributes` of the class's `__init__` in this module (nothing without one)."""
+    caches = getattr(ctx, "_parlint_fed_by_init", None)
+    if caches is None:
+        caches = {}
+        setattr(ctx, "_parlint_fed_by_init", caches)  # noqa: B010 - a per-module cache
+    if class_name not in caches:
+        init = ctx.functions.get(f"{class_name}.__init__")
+        caches[class_name] = ([], {})
+        if init is not None and init.self_name is not None:
+            pairs = [(t, v) for t, v in simple_assignments(init.node.body)
+                     if t.startswith(init.self_name + ".")]
+            caches[class_name] = _fed_attributes(init, pairs)
+    return caches[class_name]
+
+
+def _imported_constructions(ctx: ModuleContext, class_name: str) -> dict[str, list[Value]]:
+    params, wanted = _fed_by_init(ctx, class_name)
+    project = ctx.project
+    if not wanted or project is None:
+        return {}
+    found: dict[str, list[Value]] = {}
+    call = re.compile(rf"\b{re.escape(class_name)}\s*\(")
+    for facts in _importers(project, class_name):
+        lines = facts.text.split("\n")
+        for definition in facts.bindings.values():
+            if not isinstance(definition, Definition) or definition.kind == "class":
                 continue
-            if any(arg.star for arg in call.args):
+            text = "\n".join(lines[definition.first_line - 1 : definition.last_line])
+            if not call.search(text):
                 continue
-            if not bound:
-                for target, value in simple_assignments(caller.node.body):
-                    bound.setdefault(target, []).append(value)
-                bound.setdefault("", [])
-            types = local_types(caller.node, Facts(), ctx.imports)
-            for index, arg in enumerate(call.args):
-                name = arg.keyword.value if arg.keyword is not None else (
-                    params[index] if index < len(params) else None)
-                if name in wanted:
-                    into.setdefault(wanted[name], []).append(
-                        (_substituted(arg.value, bound), types))
+            try:
+                module = cst.parse_module(text + "\n")
+            except Exception:  # noqa: BLE001 - a definition that does not stand alone
+                continue
+            caller = module.body[0] if len(module.body) == 1 else None
+            if isinstance(caller, cst.FunctionDef):
+                _passed_arguments(caller, class_name, params, wanted, ImportTable(), found)
+    return found
+
+
+def _importers(project: Project, name: str) -> Iterator[ModuleFacts]:
+    """The other modules of the project file's directory that import its top-level `name`
+    (`from .coordinator import Coordinator`, `from pkg.coordinator import Coordinator`)."""
+    directory = os.path.dirname(project.file)
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        path = os.path.join(directory, entry)
+        if not entry.endswith(".py") or path == project.file:
+            continue
+        facts = project._read(path)[1]  # noqa: SLF001 - recorded as a dependency
+        binding = facts.bindings.get(name) if facts is not None else None
+        if isinstance(binding, tuple) and binding[2] == name:
+            level, source, _ = binding
+            parts = source.split(".") if source else []
+            if project._module_file(path, level, parts) == project.file:  # noqa: SLF001
+                yield facts
 
 
 def _substituted(
@@ -329,17 +454,20 @@ def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
 def object_values(
     ctx: ModuleContext, fn: cst.FunctionDef, types: dict[str, str], class_name: str | None,
     self_name: str | None,
-) -> list[dict[str, list[Value]]]:
+) -> list[ValueLayer]:
     """The assignments `ObjectEvidence` reads for one function, as layers: its own body
     (`types`: the function's local types), its class's `self.<attr>` (renamed to this
-    function's `self` name) and module level."""
+    function's `self` name), module level, and what the package's other modules pass for
+    the attributes `__init__` stores from its parameters (`ImportedConstructions`, lazy)."""
     own: dict[str, list[Value]] = {}
     collect_values(simple_assignments(fn.body), types, own)
-    layers = [own]
+    layers: list[ValueLayer] = [own]
     if class_name and self_name:
         attrs = _class_values(ctx, class_name)
         if self_name != "self":
             attrs = {self_name + k[len("self"):]: v for k, v in attrs.items()}
         layers.append(attrs)
     layers.append(_module_values(ctx))
+    if class_name and self_name:
+        layers.append(ImportedConstructions(ctx, class_name, self_name))
     return layers

@@ -79,7 +79,9 @@ class SequentialAwaits(Rule):
     (a type or factory named `...Client` / `...API`), or the module builds it from a
     concurrency-safe HTTP session without naming one host (`Forecast(session=session)`, not
     `Bulb(host, session)`); an attribute that `__init__` sets from a parameter holds what the
-    module passes where it constructs the class (`Board(Departures(stop, key, session))`). A
+    module, or a module of the same package that imports the class (a coordinator made in
+    the package's `__init__.py`), passes where it constructs the class
+    (`Board(Departures(stop, key, session))`). A
     read through such a client whose result is dropped while the function reads the object's
     attributes (`await self.line.get_passages()` ... `self.line.passages`) loads that object's
     own state: it may be grouped, and what reads the object waits for it. An object of unknown
@@ -152,8 +154,11 @@ class SequentialAwaits(Rule):
     too would multiply the concurrent requests for little gain. A caller in another module
     is not seen.
     Of the project's other modules the analysis reads only whether an imported coroutine
-    ever suspends, and whether it only hands `None` to the project's own scheduler: a call
-    into another module is otherwise judged by its name and receiver. Reads through one object whose type the module does not show are not grouped,
+    ever suspends, whether it only hands `None` to the project's own scheduler, and, for an
+    attribute `__init__` stores from a parameter, what the top-level functions of the modules
+    beside it that import the class pass where they construct it (not a method, nor a module
+    of another directory): a call into another module is otherwise judged by its name and
+    receiver. Reads through one object whose type the module does not show are not grouped,
     even when it is a cloud API client that would serve them at once (missed findings): add
     its name or type to `extend-concurrent-safe-receivers` (`"*_api"`, `"MyCloudClient"`).
     Conversely a device library whose class is named `...Client` or `...API` is taken for an
