@@ -374,6 +374,7 @@ class _FunctionFacts:
         self.requested: set[str] = set()  # paths assigned the result of an awaited method call
         self.constructed: dict[str, list[cst.Assign]] = {}  # local -> `x = Class(...)`
         self.called_roots: set[str] = set()  # roots of receivers of method calls
+        self.assigned: dict[str, list[cst.CSTNode]] = {}  # local -> values (or statements) bound
         for node in _walk(fn.body):
             value = None
             targets: list[cst.BaseExpression] = []
@@ -390,6 +391,15 @@ class _FunctionFacts:
                 path = access_path(node.func.value)
                 if path is not None:
                     self.called_roots.add(path_root(path))
+            elif isinstance(node, (cst.AugAssign, cst.For)):
+                # `xs += more`, `for xs in ...`: a local bound by something other than one
+                # value (recorded as the statement itself, which is no awaited read).
+                bound = node.target
+                if isinstance(bound, cst.Name):
+                    self.assigned.setdefault(bound.value, []).append(node)
+            for target in targets if value is not None else ():
+                if isinstance(target, cst.Name):
+                    self.assigned.setdefault(target.value, []).append(value)
             if value is not None and any(_request(n) for n in _walk(value)):
                 self.requested.update(p for p in (access_path(t) for t in targets) if p)
 
@@ -468,6 +478,158 @@ def passes_self_reasons(
                 reasons.append(_reason("passes-self", f"{site.label}` is handed `{path}",
                                        an.line(site.node)))
                 break
+    return reasons
+
+
+# Calls that return a view of a collection (`parent.children.values()`, `list(parent.items)`):
+# iterating them iterates the collection itself.
+_COLLECTION_VIEWS = frozenset(("values", "items", "keys"))
+_COLLECTION_COPIES = frozenset(("list", "tuple", "sorted", "reversed", "set", "frozenset"))
+
+
+def _collection(iterable: cst.BaseExpression) -> cst.BaseExpression:
+    """The collection a loop iterates, through a dict view or a copy (`d.children.values()`,
+    `list(d.children)` -> `d.children`)."""
+    while isinstance(iterable, cst.Call):
+        func = iterable.func
+        if (isinstance(func, cst.Attribute) and func.attr.value in _COLLECTION_VIEWS
+                and not iterable.args):
+            iterable = func.value
+        elif (isinstance(func, cst.Name) and func.value in _COLLECTION_COPIES
+              and len(iterable.args) == 1 and not iterable.args[0].star):
+            iterable = iterable.args[0].value
+        else:
+            break
+    return iterable
+
+
+def _identity_path(an: _FunctionAnalyser, value: cst.BaseExpression) -> str | None:
+    """The access path of a loop-invariant object or field a call is given (`deployment.id`,
+    `channel`), or None: a literal, a constant, `self`, a module, or no path."""
+    path = access_path(value)
+    if path is None or "[" in path or _constant(value):
+        return None
+    root = path_root(path)
+    if path == an.self_name or root in an.imports.bindings or root in an.ctx.functions:
+        return None
+    return path
+
+
+def _within(path: str, parent: str) -> bool:
+    """`deployment.id` and `deployment` are within `deployment`."""
+    return path == parent or path.startswith(parent + ".")
+
+
+def _owner_of(an: _FunctionAnalyser, collection: cst.BaseExpression) -> str | None:
+    """The object that owns an iterated attribute (`deployment.schedules` -> `deployment`,
+    `self.project.members` -> `self.project`): not `self` (the analysed object holds all
+    sorts of things), not a module."""
+    path = access_path(collection)
+    if path is None or "[" in path or "." not in path:
+        return None
+    owner = path.rsplit(".", 1)[0]
+    if owner == an.self_name or path_root(owner) in an.imports.bindings:
+        return None
+    return owner
+
+
+def _read_call(expr: cst.CSTNode | None) -> cst.Call | None:
+    """`await client.list_messages(...)` with a read verb -> its call, else None."""
+    from parlint.analysis.effects import CallKind, kind_of_name
+
+    if not isinstance(expr, cst.Await) or not isinstance(expr.expression, cst.Call):
+        return None
+    call = expr.expression
+    if not isinstance(call.func, cst.Attribute):
+        return None
+    return call if kind_of_name(call.func.attr.value) is CallKind.READ_ONLY else None
+
+
+def _read_keys(an: _FunctionAnalyser, call: cst.Call) -> set[str]:
+    """The objects and fields a service read is made for: what its arguments read (`channel`
+    in `await client.list_messages(channel.id, limit=50)` -> `channel.id`), not its receiver,
+    modules, module functions or constants."""
+    assert isinstance(call.func, cst.Attribute)
+    receiver = access_path(call.func.value)
+    keys = set()
+    for arg in call.args:
+        for read in expression_facts(arg.value).reads:
+            root = path_root(read)
+            if "[" in read or read == an.self_name or root in an.imports.bindings:
+                continue
+            if root in an.ctx.functions or (receiver is not None and root == path_root(receiver)):
+                continue
+            if read.rsplit(".", 1)[-1].isupper() or read.rsplit(".", 1)[-1][:1].isupper():
+                continue  # a CONSTANT, or a class building a filter (`ArtifactFilter(...)`)
+            keys.add(read)
+    return keys
+
+
+def _listed_for(an: _FunctionAnalyser, collection: cst.BaseExpression) -> set[str]:
+    """What the iterated list was read from the service for: the keys of the awaited read
+    that is the iterable (`for m in await client.list_messages(channel_id)`), or that every
+    assignment of the iterated local is (`messages = await client.list_messages(...)`).
+    Empty when the list is not such a read, or is read for nothing in particular."""
+    call = _read_call(collection)
+    if call is not None:
+        return _read_keys(an, call)
+    if not isinstance(collection, cst.Name):
+        return set()
+    values = _facts(an).assigned.get(collection.value)
+    if not values:
+        return set()
+    keys: set[str] | None = None
+    for value in values:
+        call = _read_call(value)
+        if call is None:
+            return set()  # also assigned something else: not one read's result
+        found = _read_keys(an, call)
+        keys = found if keys is None else keys & found
+    return keys or set()
+
+
+def parent_writes_reasons(
+    an: _FunctionAnalyser, iterable: cst.BaseExpression, sites: Sequence[AwaitSite],
+    derived: set[str],
+) -> list[Reason]:
+    """Writes to the children of one parent: the loop iterates a collection one
+    loop-invariant object owns (`for schedule in deployment.schedules`), or a list read from
+    the service for one object (`messages = await client.list_messages(channel.id)`), and an
+    effectful call of each iteration is addressed through that parent as well as the child
+    (`await client.delete_schedule(deployment.id, schedule.id)`). A service commonly
+    serialises or cascades per parent: it locks the parent's row or rewrites rows every child
+    shares (scheduled runs, positions, counters, a latest-version pointer), read-modify-writes
+    the parent's list, or rate-limits per parent; concurrent sibling writes then contend or
+    race, and a careful engineer keeps them in order. Reads of siblings stay independent."""
+    from parlint.analysis.effects import CallKind
+
+    collection = _collection(iterable)
+    parents = set()
+    owner = _owner_of(an, collection)
+    if owner is not None:
+        parents.add(owner)
+    parents |= _listed_for(an, collection)
+    if not parents:
+        return []
+    reasons = []
+    for site in sites:
+        call = site.call
+        if call is None or site.kind is not CallKind.EFFECTFUL:
+            continue
+        if site.receiver is not None and path_root(site.receiver) in derived:
+            continue  # a client the item owns: its own channel, not one shared parent
+        per_item = any(_per_item(arg.value, derived) for arg in call.args)
+        addressed = None
+        for arg in call.args:
+            if arg.star or _per_item(arg.value, derived):
+                continue
+            path = _identity_path(an, arg.value)
+            if path is not None and any(_within(path, parent) for parent in parents):
+                addressed = path
+                break
+        if per_item and addressed is not None:
+            reasons.append(_reason("parent-writes", f"{site.label}` through `{addressed}",
+                                   an.line(site.node)))
     return reasons
 
 
@@ -593,6 +755,7 @@ def iteration_reasons(
     iterable = node.iter if isinstance(node, cst.For) else _comprehension_iterables(node)
     if iterable is not None:
         reasons += item_behaviour_reasons(an, iterable, sites, derived)
+        reasons += parent_writes_reasons(an, iterable, sites, derived)
         built = built_around_reason(an, iterable, sites)
         if built is not None:
             reasons.append(built)
@@ -636,6 +799,9 @@ ITERATION_TEMPLATES = {
     "every iteration goes through)",
     "spawns": "the loop already starts tasks (`{detail}`{at}): the awaited part of each "
     "iteration is kept in order on purpose",
+    "parent-writes": "every iteration writes a child of one parent (`{detail}`{at}): a "
+    "service commonly locks, cascades or rate-limits per parent, so concurrent writes of "
+    "siblings contend or race",
     "rate-limited": "the loop handles a rate limit (`{detail}`{at}): it keeps to the "
     "server's pace on purpose",
 }

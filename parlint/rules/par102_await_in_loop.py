@@ -114,6 +114,15 @@ class AwaitInLoop(Rule):
     cache before any await (a caching decorator, or `if key in self._cache: return ...`);
     awaits that run only for the item equal to one fixed value (a search); a loop that
     handles a rate limit (429, `TOO_MANY_REQUESTS`) or already starts tasks itself.
+    Nor are writes to the children of one parent: the loop iterates a collection one
+    loop-invariant object owns (`for schedule in deployment.schedules`), or a list read from
+    the service for one object (`messages = await client.list_messages(channel.id)`), and a
+    call with effects by its verb (delete, remove, update, set, add, create...) names that
+    parent as well as the child (`await client.delete_schedule(deployment.id, schedule.id)`).
+    A service commonly serialises or cascades per parent (a lock on the parent's row, rows
+    every child shares rewritten by each write, a read-modify-write of the parent's list, a
+    rate limit per parent), so concurrent sibling writes contend or race. Reads of the
+    children stay reported, and so do writes of items the call names only by their own id.
     `parlint explain` names the reason.
 
     ## Why is this bad?
@@ -172,6 +181,12 @@ class AwaitInLoop(Rule):
     per-item work of a `gather`, or of tasks started in a loop): overlapping its own awaits
     too would multiply the concurrent requests for little gain. A caller in another module
     is not seen.
+    Writes of one parent's children that name only the child (`await
+    client.delete_artifact(a.id)` over every version read for one key) are still reported:
+    nothing in the call says the items share a parent, and the same shape over items that
+    merely share a name is independent. Conversely, a service built for concurrent writes
+    under one parent (the parts of one multipart upload, iterated from the upload) is not
+    reported.
     The loop may be sequential on purpose to be gentle with a server (a rate limit) without
     an explicit sleep; mark it with `# noqa: PAR102` or lower `max-concurrency`.
     Loops through one object of unknown type are not reported even when that object is an

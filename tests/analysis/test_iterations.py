@@ -44,10 +44,12 @@ def test_the_object_of_an_attribute_chain_is_its_first_attribute_of_self():
 
 
 def test_a_local_api_client_given_the_item_serves_concurrent_requests():
+    # (Addressed through one parent as well, `delete_schedule(deployment.id, schedule.id)`,
+    # the writes are the parent's children: test_parent_writes.py.)
     assert loop_reasons("""
         async def f(client, deployment):
             for schedule in deployment.schedules:
-                await client.delete_schedule(deployment.id, schedule.id)
+                await client.delete_schedule(schedule.id)
     """) == []
 
 
