@@ -104,7 +104,7 @@ def test_anything_else_the_package_passes_keeps_the_reads_in_order(
 
 def test_a_serial_receiver_stays_serial_whatever_it_was_built_from(tmp_path: Path) -> None:
     # A websocket or a database connection serves one operation at a time.
-    for attr in ("ws", "connection"):
+    for attr in ("ws", "connection", "db"):
         coordinator = COORDINATOR.format(param="api", attr=attr)
         analysis, _ = analysed(tmp_path, package(coordinator, CLOUD_SETUP))
         assert analysis.groups == [], attr
@@ -125,6 +125,21 @@ def test_a_login_before_the_reads_keeps_them_after_it(tmp_path: Path) -> None:
     )
     analysis, _ = analysed(tmp_path, package(coordinator, CLOUD_SETUP))
     assert analysis.groups == []
+
+
+def test_an_ordered_protocol_keeps_its_order_through_a_service_client(tmp_path: Path) -> None:
+    # A request sent, then its reply read: the reply is the answer to what was sent.
+    coordinator = COORDINATOR.format(param="api", attr="api").replace(
+        "        battery = await self.api.get_battery()\n",
+        "        await self.api.send_command('report')\n"
+        "        battery = await self.api.get_battery()\n",
+    )
+    analysis, _ = analysed(tmp_path, package(coordinator, CLOUD_SETUP))
+    (send, *_) = analysis.sites
+    assert send.barrier is not None and send.barrier.kind == "ordered"
+    # Only the two reads after it start together.
+    (group,) = analysis.groups
+    assert [site.label for site in group.sites] == ["self.api.get_battery", "self.api.get_usage"]
 
 
 def test_a_lock_around_the_reads_keeps_them_in_order(tmp_path: Path) -> None:
