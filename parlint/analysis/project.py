@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from parlint.analysis.facts import MUTATING_METHODS
+from parlint.analysis.facts import overlaps as _overlaps
 from parlint.types import Dependency
 
 if TYPE_CHECKING:
@@ -178,8 +179,12 @@ class ModuleFacts:
         if key not in self.effects:
             self.effects[key] = None
             if cls is None:
+                # (`_node` parses from the `def` line: a decorator is only in the binding.)
+                definition = self.bindings.get(name)
                 node = self._node(name, (ast.FunctionDef, ast.AsyncFunctionDef))
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(
+                    definition, Definition
+                ) and not definition.decorated:
                     self.effects[key] = _own_effects(node, in_class=False)
             else:
                 # The class is parsed once for all its methods: the last `def` of each name,
@@ -458,6 +463,9 @@ class OwnEffects:
     declared_global: frozenset[str]
     aliases: tuple[tuple[str, str], ...]  # a local bound once to an access path: (name, path)
     writes: tuple[str, ...]  # access paths stored into, deleted or mutated
+    # Of those, the paths only ever added to or discarded from (`seen.add(key)`): a set.
+    set_updates: frozenset[str]
+    is_async: bool
     reads: tuple[str, ...]  # free names read: `name` or `name.attr`
     calls: tuple[_Call, ...]
 
@@ -522,6 +530,7 @@ def _own_effects(fn: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> 
                 aliases.append((node.targets[0].id, path))
     awaited = {id(node.value) for node in nodes if isinstance(node, ast.Await)}
     writes: list[str] = []
+    set_updates: Counter[str] = Counter()
     reads: list[str] = []
     calls: list[_Call] = []
     attribute_heads: set[int] = set()
@@ -544,6 +553,8 @@ def _own_effects(fn: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> 
                 path = _path(func.value)
                 if path is not None:
                     writes.append(path)  # `client.cache.pop(k)`, `self.items.append(x)`
+                    if func.attr in ("add", "discard"):
+                        set_updates[path] += 1
             elif isinstance(func, ast.Name) and func.id in ("setattr", "delattr") and node.args:
                 path = _path(node.args[0])
                 if path is not None:
@@ -568,8 +579,14 @@ def _own_effects(fn: ast.FunctionDef | ast.AsyncFunctionDef, in_class: bool) -> 
             id(node) not in attribute_heads and node.id not in local
         ):
             reads.append(node.id)
+    # A path every write of which adds to or discards from it (no store, no other mutation).
+    other_writes = Counter(writes)
+    other_writes.subtract(set_updates)
+    only_sets = frozenset(path for path in set_updates if not any(
+        count > 0 and _overlaps(path, other) for other, count in other_writes.items()))
     return OwnEffects(params, keywords, kind, frozenset(local), frozenset(declared),
-                      tuple(aliases), tuple(dict.fromkeys(writes)), tuple(dict.fromkeys(reads)),
+                      tuple(aliases), tuple(dict.fromkeys(writes)), only_sets,
+                      isinstance(fn, ast.AsyncFunctionDef), tuple(dict.fromkeys(reads)),
                       tuple(dict.fromkeys(calls)))
 
 
@@ -956,10 +973,16 @@ class Project:
                                                                  attr.group(1)):
                             state_reads.add(f"{name}.{attr.group(1)}")
 
+        # A plain `def` runs without suspending: its reads and its set updates of one path
+        # (`if key in _warned: return` ... `_warned.add(key)`) happen in one step, and such
+        # steps leave the same set in any order. Two calls of it do not conflict over it.
+        atomic = () if own.is_async else own.set_updates
         for path in own.writes:
-            place(path, True)
+            if path not in atomic:
+                place(path, True)
         for path in own.reads:
-            place(path, False)
+            if not any(_overlaps(path, a) for a in atomic):
+                place(path, False)
         for dotted, positional, named in own.calls:
             target = self._callee_in(callee, own, dotted)
             found = self._effects(target, depth + 1) if target is not None else None
