@@ -445,8 +445,9 @@ class _FunctionAnalyser:
         elif on_self:
             # A method of self the module does not define: it may touch all of self.
             effect_writes.add(self.self_name or "self")
-        else:  # a project function of another module, or a class's static/class method
-            effect_reads, effect_writes = self.ctx.project_effects(call, self.imports)
+        # A project function's writes through its arguments, and class or module state.
+        beyond = self.ctx.project_effects(call, self.imports, self.self_name, self.class_name)
+        effect_reads, effect_writes = effect_reads | beyond[0], effect_writes | beyond[1]
         stateful = None
         if receiver and rclass != "safe" and kind is not CallKind.READ_ONLY:
             if not (on_self and summary is not None):
@@ -792,7 +793,8 @@ class _FunctionAnalyser:
         return None
 
     def _sync_call_effects(self, facts: Facts) -> None:
-        """Synchronous calls on `self` or to same-module functions carry their summaries."""
+        """Synchronous calls on `self` or to same-module functions carry their summaries, and
+        what those write through their arguments (`project_effects`)."""
         for site in facts.calls:
             call = site.call
             root = dotted_name(call.func) or ""
@@ -815,6 +817,10 @@ class _FunctionAnalyser:
                 self.self_name and _is_super_call(call)
             ):
                 facts.writes.add(prefix)
+            beyond = self.ctx.project_effects(call, self.imports, self.self_name, self.class_name,
+                                              other_modules=False)
+            facts.reads |= beyond[0]
+            facts.writes |= beyond[1]
 
     def stages(self, block: BlockAnalysis) -> None:
         """Levels per statement, segment by segment, and the groups."""

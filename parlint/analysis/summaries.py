@@ -42,6 +42,9 @@ class Summary:
     resources: frozenset[str] = frozenset()  # serial receivers used (self-rooted / global)
     effect: str | None = None  # what makes it effectful/ordered, e.g. "`self.ws.send`"
     touches_self: bool = False  # calls a method of self the module does not define
+    # What its own body writes through a parameter other than `self`: (parameter, path below
+    # it), `("client", ".cache[]")` for `client.cache[key] = value`.
+    param_writes: frozenset[tuple[str, str]] = frozenset()
 
 
 def type_name(node: cst.CSTNode | None, imports: ImportTable) -> str | None:
@@ -133,34 +136,45 @@ class ModuleContext:
         return None, False
 
     def project_effects(
-        self, call: cst.Call, imports: ImportTable
+        self, call: cst.Call, imports: ImportTable, self_name: str | None = None,
+        class_name: str | None = None, other_modules: bool = True,
     ) -> tuple[set[str], set[str]]:
-        """The paths a call of a project function of another module (or of a class's
-        class/static method, `types.Message._parse(client, m)`, `Sticker._parse(...)`) reads
-        and writes beyond its own frame, in the caller's terms: `project.Project.call_effects`
-        (empty when unknown: nothing is assumed of a call the project cannot show)."""
+        """What a call of a project function reads and writes beyond its frame, in the
+        caller's terms (`project.Project.call_effects`), read from the files on disk: writes
+        through its arguments (`types.Message._parse(client, m)` storing into
+        `client.message_cache`) and the class or module state it touches, for a function of
+        another module or a class's method (`Sticker._parse`). For a function of this module
+        or a method of `self`, what its summary says its own body writes through its
+        parameters (its `self` and global paths are the summary's, applied by the caller).
+        Empty when unknown: nothing is assumed of a call the project cannot show. Without
+        `other_modules` only this module's summaries answer (for synchronous calls, which are
+        many: `dt_util.utcnow()` would read the project's modules for little)."""
         dotted = dotted_name(call.func)
-        if self.project is None or dotted is None:
+        if dotted is None:
             return set(), set()
         head = dotted.split(".", 1)[0]
+        args, keywords = _argument_paths(call)
+        info = self.functions.get(dotted) if "." not in dotted else self.functions.get(
+            f"{class_name}.{dotted[len(head) + 1:]}") if head == self_name else None
+        if info is not None and info.key in self.summaries:
+            # A function of this module, or a method of `self`: its summary's writes through
+            # its parameters (`self` and globals are the summary's own paths).
+            params = [p.name.value for p in all_params(info.node.params)]
+            if info.self_name is not None and head == self_name:
+                params = params[1:]
+            by_name = dict(zip(params, args)) | dict(keywords)
+            through = self.summaries[info.key].param_writes
+            return set(), {by_name[p] + rest for p, rest in through if by_name.get(p)}
+        if self.project is None or not other_modules:
+            return set(), set()
         if head in imports.bindings:
             qualified, imported = imports.resolve(dotted), True
-        elif head in self.class_types and "." in dotted:
+        elif "." in dotted and head in self.class_types:
             qualified, imported = dotted, False  # `Cls.method(...)` of this module
         else:
             return set(), set()
-        args: list[str | None] = []
-        keywords: list[tuple[str, str | None]] = []
-        for arg in call.args:
-            if arg.keyword is not None:
-                keywords.append((arg.keyword.value, access_path(arg.value)))
-            elif arg.star:
-                break  # the positions after `*args` are unknown
-            else:
-                args.append(access_path(arg.value))
         receiver = access_path(call.func.value) if isinstance(call.func, cst.Attribute) else None
-        found = self.project.call_effects(qualified, imported, tuple(args), tuple(keywords),
-                                          receiver)
+        found = self.project.call_effects(qualified, imported, args, keywords, receiver)
         return (set(found[0]), set(found[1])) if found is not None else (set(), set())
 
     def receiver_type(
@@ -186,6 +200,24 @@ class ModuleContext:
         if name == self_name or name == "self" or name == "cls":
             name = None
         return self.patterns.receiver_class(name, type_)
+
+
+def _argument_paths(
+    call: cst.Call,
+) -> tuple[tuple[str | None, ...], tuple[tuple[str, str | None], ...]]:
+    """The access paths a call passes (None: not a path), positionally up to a `*args`, and
+    by keyword."""
+    args: list[str | None] = []
+    keywords: list[tuple[str, str | None]] = []
+    starred = False
+    for arg in call.args:
+        if arg.keyword is not None:
+            keywords.append((arg.keyword.value, access_path(arg.value)))
+        elif arg.star or starred:
+            starred = True  # the positions after `*args` are unknown
+        else:
+            args.append(access_path(arg.value))
+    return tuple(args), tuple(keywords)
 
 
 def call_kind(call: cst.Call, imports: ImportTable) -> tuple[CallKind, str | None]:
@@ -449,8 +481,14 @@ def _local_summary(ctx: ModuleContext, info: FunctionInfo) -> tuple[Summary, set
             ordered = ctx.patterns.ordered_pattern(method_name(call), qualified)
             if ordered or kind is CallKind.EFFECTFUL:
                 effect = f"`{spelled}`"
+    # Writes through a parameter the body never rebinds (a rebound one is its own copy).
+    through = {
+        (path_root(w), w[len(path_root(w)):]) for w in facts.writes
+        if path_root(w) in params and path_root(w) != self_name and path_root(w) not in facts.binds
+    }
     summary = Summary(
-        frozenset(reads), frozenset(writes), frozenset(resources), effect, touches_self
+        frozenset(reads), frozenset(writes), frozenset(resources), effect, touches_self,
+        frozenset(through),
     )
     return summary, self_callees, fn_callees
 
@@ -534,7 +572,7 @@ def _fixpoint(
                 resources |= {p for p in other.resources if path_root(p) != "self"}
                 effect = effect or other.effect
             new = Summary(frozenset(reads), frozenset(writes), frozenset(resources), effect,
-                          touches)
+                          touches, merged.param_writes)
             if new != current[key]:
                 current[key] = new
                 changed = True

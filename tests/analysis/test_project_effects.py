@@ -297,3 +297,35 @@ def test_a_call_reading_class_state_waits_for_the_call_writing_it(chat: Path) ->
     analysis = analysed(chat, source)
     assert analysis.groups == []
     assert STICKER_CACHE in analysis.sites[1].effect_reads
+
+
+SAME_MODULE = (
+    "async def remember(client, message):\n"
+    "    client.message_cache[message.id] = await message.read()\n\n\n"
+    "async def render(client, message):\n"
+    "    client = dict(client.message_cache)  # its own copy\n"
+    "    client[message.id] = await message.read()\n"
+    "    return client\n\n\n"
+    "class Feed:\n"
+    "    async def store(self, client, message):\n"
+    "        client.seen.append(await message.read())\n\n"
+    "    async def {caller}(self, client, old, new):\n"
+    "        first = await {call}(client, old)\n"
+    "        second = await {call}(client, new)\n"
+    "        return first, second\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "grouped"),
+    [
+        pytest.param("remember", False, id="a-module-function-writing-through-an-argument"),
+        pytest.param("self.store", False, id="a-method-writing-through-an-argument"),
+        pytest.param("render", True, id="a-module-function-writing-its-own-copy"),
+    ],
+)
+def test_a_function_of_the_same_module_writes_through_its_arguments(
+    chat: Path, call: str, grouped: bool
+) -> None:
+    analysis = analysed(chat, SAME_MODULE.format(caller="fetch_both", call=call))
+    assert bool(analysis.groups) is grouped
