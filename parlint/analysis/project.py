@@ -35,7 +35,7 @@ import os
 import re
 import time
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from parlint.analysis.facts import MUTATING_METHODS
@@ -818,7 +818,6 @@ class Project:
     def call_effects(
         self, dotted: str | None, imported: bool, args: tuple[str | None, ...],
         keywords: tuple[tuple[str, str | None], ...], receiver: str | None = None,
-        through_instance: bool = False,
     ) -> tuple[frozenset[str], frozenset[str]] | None:
         """What calling the project function, method or class/static method `dotted` with
         these arguments (their access paths in the caller's terms, None where an argument is
@@ -827,9 +826,7 @@ class Project:
         `dotted` is the called name qualified through the caller's imports (`imported`:
         `pkg.types.Message._parse`, `.mod.f`) or a module-level name of the analysed file
         itself (`Sticker._parse`), read from its text on disk; `receiver` is the caller's
-        path of the object a method is called on (`CORE` for `CORE.add(x)`), and
-        `through_instance` says that `dotted` (`Cls.m`) is called on an instance of the class
-        (`self.m(x)`), whose `self` the receiver is. A write through a parameter
+        path of the object a method is called on (`CORE` for `CORE.add(x)`). A write through a parameter
         (`client.message_cache[key] = msg`, `client.cache.pop(k)`, `param.x += 1`, in the
         callee or in a project function it passes the parameter on to) is a write of the
         argument's path with the same suffix (`self.message_cache[]`); a store into class or
@@ -858,8 +855,6 @@ class Project:
         callee = self._callee_at(start, parts, receiver)
         if callee is None:
             return None
-        if through_instance and callee.own.kind == "method" and receiver is not None:
-            callee = replace(callee, first=("path", receiver))  # `self.m(x)`: `self` is bound
         effects = self._effects(callee, 0)
         if effects is None:
             return None

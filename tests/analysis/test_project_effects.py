@@ -96,6 +96,14 @@ CHAT = {
         "    await item.load()\n"
         "    _WARNED.add(item.id)\n"
     ),
+    "chat/registry.py": (
+        "class Registry:\n"
+        "    def __init__(self):\n"
+        "        self.items = []\n\n"
+        "    async def add(self, item):\n"
+        "        self.items.append(item)\n\n\n"
+        "REGISTRY = Registry()\n"
+    ),
     "chat/profiles.py": (
         "async def rename(user, name):\n"
         "    user.profile.name = name\n\n\n"
@@ -151,6 +159,12 @@ def test_a_callee_writes_through_its_arguments_and_shared_state(
     found = effects(chat, dotted, args)
     assert found is not None
     assert found[1] == writes
+
+
+def test_a_method_of_a_module_level_instance_writes_through_its_receiver(chat: Path) -> None:
+    found = Project(str(chat / "chat" / "methods.py")).call_effects(
+        "chat.registry.REGISTRY.add", True, ("job",), (), "REGISTRY")
+    assert found is not None and found[1] == {"REGISTRY.items"}
 
 
 def test_a_keyword_argument_is_written_through_too(chat: Path) -> None:
