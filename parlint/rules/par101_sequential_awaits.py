@@ -64,7 +64,10 @@ class SequentialAwaits(Rule):
 
     Two awaits are independent only when the analysis can see that: neither reads what the
     other writes (names, attributes, items, and the `self` attributes and globals that the
-    module's own functions touch), they do not go through the same serial resource (a database
+    module's own functions touch, or what a project function writes through an argument or
+    into class or module state: `types.Message._parse(client, m)` storing into
+    `client.message_cache`, `Sticker.cache[k] = name`), they do not go through the same
+    serial resource (a database
     connection, session, transaction, cursor, websocket, stream, file, lock or queue), neither
     is an ordered operation (sleep, lock, send/recv, write/drain, begin/commit, connect/login,
     token, check/validate, start/stop...), both are GET-like by name (get, fetch, read, load,
@@ -153,11 +156,12 @@ class SequentialAwaits(Rule):
     per-item work of a `gather`, or of tasks started in a loop): overlapping its own awaits
     too would multiply the concurrent requests for little gain. A caller in another module
     is not seen.
-    Of the project's other modules the analysis reads only whether an imported coroutine
-    ever suspends, whether it only hands `None` to the project's own scheduler, and, for an
-    attribute `__init__` stores from a parameter, what the top-level functions of the modules
-    beside it that import the class pass where they construct it (not a method, nor a module
-    of another directory): a call into another module is otherwise judged by its name and
+    Of the project's other modules the analysis reads only what a called function (or a
+    class's static or class method) writes through its arguments or into class or module
+    state, whether an imported coroutine ever suspends, whether it only hands `None` to the
+    project's own scheduler, and, for an attribute `__init__` stores from a parameter, what
+    the top-level functions of the modules beside it that import the class pass where they
+    construct it (not a method, nor a module of another directory): a call into another module is otherwise judged by its name and
     receiver. Reads through one object whose type the module does not show are not grouped,
     even when it is a cloud API client that would serve them at once (missed findings): add
     its name or type to `extend-concurrent-safe-receivers` (`"*_api"`, `"MyCloudClient"`).

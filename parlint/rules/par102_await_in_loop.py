@@ -112,6 +112,8 @@ class AwaitInLoop(Rule):
     reported); items that are parts of one object built here around a shared object
     (`factory = ServiceFactory(site_id, api)`); a same-module helper that answers from a
     cache before any await (a caching decorator, or `if key in self._cache: return ...`);
+    a project function that writes into an object every iteration passes it or into class
+    or module state (`client.message_cache[k] = m`, `Sticker.cache[k] = name`);
     awaits that run only for the item equal to one fixed value (a search); a loop that
     handles a rate limit (429, `TOO_MANY_REQUESTS`) or already starts tasks itself.
     Nor are writes to the children of one parent: the loop iterates a collection one
@@ -192,9 +194,11 @@ class AwaitInLoop(Rule):
     Loops through one object of unknown type are not reported even when that object is an
     HTTP API client that serves concurrent requests well: annotate it with its client type,
     or add its name to `concurrent-safe-receivers`. Of a callee in another module of the
-    project parlint reads only whether it awaits at all (an undecorated `async def`), and
-    whether every await it makes only hands `None` to the project's own scheduler (a bare
-    `yield` in an awaitable's `__await__` or in the generator it drives, as code generators
+    project parlint reads only what it writes through its arguments or into class or module
+    state (followed a few calls deep; what it does to its own copy of an argument is not a
+    shared write), whether it awaits at all (an undecorated `async def`), and whether every
+    await it makes only hands `None` to the project's own scheduler (a bare `yield` in an
+    awaitable's `__await__` or in the generator it drives, as code generators
     with an event loop of their own do: not reported); a helper there that hits a cache, a
     library's helper, or items that share one upstream account through their own objects,
     can still be reported.
