@@ -138,7 +138,7 @@ class ModuleContext:
     def project_effects(
         self, call: cst.Call, imports: ImportTable, self_name: str | None = None,
         class_name: str | None = None, other_modules: bool = True,
-    ) -> tuple[set[str], set[str]]:
+    ) -> tuple[frozenset[str], frozenset[str]]:
         """What a call of a project function reads and writes beyond its frame, in the
         caller's terms (`project.Project.call_effects`), read from the files on disk: writes
         through its arguments (`types.Message._parse(client, m)` storing into
@@ -151,31 +151,35 @@ class ModuleContext:
         many: `dt_util.utcnow()` would read the project's modules for little)."""
         dotted = dotted_name(call.func)
         if dotted is None:
-            return set(), set()
+            return NOTHING
         head = dotted.split(".", 1)[0]
-        args, keywords = _argument_paths(call)
         info = self.functions.get(dotted) if "." not in dotted else self.functions.get(
             f"{class_name}.{dotted[len(head) + 1:]}") if head == self_name else None
-        if info is not None and info.key in self.summaries:
+        if info is not None:
             # A function of this module, or a method of `self`: its summary's writes through
             # its parameters (`self` and globals are the summary's own paths).
+            through = self.summaries[info.key].param_writes
+            if not through:
+                return NOTHING
+            args, keywords = _argument_paths(call)
             params = [p.name.value for p in all_params(info.node.params)]
             if info.self_name is not None and head == self_name:
                 params = params[1:]
             by_name = dict(zip(params, args)) | dict(keywords)
-            through = self.summaries[info.key].param_writes
-            return set(), {by_name[p] + rest for p, rest in through if by_name.get(p)}
+            return frozenset(), frozenset(
+                by_name[p] + rest for p, rest in through if by_name.get(p))
         if self.project is None or not other_modules:
-            return set(), set()
+            return NOTHING
         if head in imports.bindings:
             qualified, imported = imports.resolve(dotted), True
         elif "." in dotted and head in self.class_types:
             qualified, imported = dotted, False  # `Cls.method(...)` of this module
         else:
-            return set(), set()
+            return NOTHING
+        args, keywords = _argument_paths(call)
         receiver = access_path(call.func.value) if isinstance(call.func, cst.Attribute) else None
         found = self.project.call_effects(qualified, imported, args, keywords, receiver)
-        return (set(found[0]), set(found[1])) if found is not None else (set(), set())
+        return found if found is not None else NOTHING
 
     def receiver_type(
         self, path: str, local_types: dict[str, str], self_name: str | None,
@@ -200,6 +204,9 @@ class ModuleContext:
         if name == self_name or name == "self" or name == "cls":
             name = None
         return self.patterns.receiver_class(name, type_)
+
+
+NOTHING: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
 
 def _argument_paths(
