@@ -32,7 +32,16 @@ import libcst as cst
 from parlint.analysis.effects import name_words
 from parlint.analysis.facts import Facts, all_params
 from parlint.analysis.names import ImportTable, access_path, dotted_name
-from parlint.analysis.project import Definition, ModuleFacts, Project
+from parlint.analysis.project import (
+    Definition,
+    ModuleFacts,
+    Project,
+    _read_bytes,
+    content_digest,
+    is_racy,
+    stat_of,
+)
+from parlint.types import Dependency
 from parlint.analysis.summaries import FunctionInfo, ModuleContext, compound_suites, local_types
 from parlint.analysis.walk import children, suite_statements
 
@@ -380,6 +389,20 @@ def _imported_constructions(ctx: ModuleContext, class_name: str) -> dict[str, li
     return found
 
 
+def _mentions(project: Project, path: str, needle: re.Pattern[bytes]) -> bool:
+    """Whether the module's bytes match `needle`, a call of the class (a module that never
+    calls it constructs nothing: it is not parsed, but its content is still recorded as a
+    dependency)."""
+    stat = stat_of(path)
+    data = _read_bytes(path) if stat is not None else None
+    if stat is None or data is None:
+        return True  # let `Project._read` record what it finds
+    if needle.search(data):
+        return True
+    project.dependencies[path] = Dependency(path, content_digest(data), stat, is_racy(stat))
+    return False
+
+
 def _importers(project: Project, name: str) -> Iterator[ModuleFacts]:
     """The other modules of the project file's directory that import its top-level `name`
     (`from .coordinator import Coordinator`, `from pkg.coordinator import Coordinator`)."""
@@ -388,17 +411,31 @@ def _importers(project: Project, name: str) -> Iterator[ModuleFacts]:
         entries = sorted(os.listdir(directory))
     except OSError:
         return
+    needle = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*\(")  # a call of it
     for entry in entries:
         path = os.path.join(directory, entry)
         if not entry.endswith(".py") or path == project.file:
             continue
+        if not _mentions(project, path, needle):
+            continue
         facts = project._read(path)[1]  # noqa: SLF001 - recorded as a dependency
         binding = facts.bindings.get(name) if facts is not None else None
-        if isinstance(binding, tuple) and binding[2] == name:
+        if facts is not None and isinstance(binding, tuple) and binding[2] == name:
             level, source, _ = binding
-            parts = source.split(".") if source else []
-            if project._module_file(path, level, parts) == project.file:  # noqa: SLF001
+            if _names_file(project, path, level, source.split(".") if source else []):
                 yield facts
+
+
+def _names_file(project: Project, importer: str, level: int, parts: list[str]) -> bool:
+    """Whether `from <level dots><parts> import ...` in `importer` imports the project file
+    (worked out from the paths: the file exists, it is being analysed)."""
+    base = project.import_root
+    if level:
+        base = os.path.dirname(importer)
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+    stem = os.path.join(base, *parts)
+    return project.file in (stem + ".py", os.path.join(stem, "__init__.py"))
 
 
 def _substituted(

@@ -184,3 +184,15 @@ def test_an_attribute_not_stored_from_a_parameter_is_not_looked_up(tmp_path: Pat
     analysis, project = analysed(tmp_path, package(coordinator, CLOUD_SETUP))
     assert analysis.groups == []
     assert str(tmp_path / "charger" / "__init__.py") not in project.dependencies
+
+
+def test_a_module_beside_it_that_never_names_the_class_is_recorded_but_not_parsed(
+    tmp_path: Path,
+) -> None:
+    files = package(COORDINATOR.format(param="api", attr="api"), CLOUD_SETUP)
+    files["charger/const.py"] = "DOMAIN = 'charger'\n"
+    _, project = analysed(tmp_path, files)
+    const = str(tmp_path / "charger" / "const.py")
+    assert project.dependencies[const].digest is not None  # an edit there is noticed
+    assert const not in project_module._MODULES
+    assert str(tmp_path / "charger" / "__init__.py") in project_module._MODULES
