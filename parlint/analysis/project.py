@@ -686,6 +686,7 @@ class Project:
         # Effects of project functions (module, class, name) -> see `call_effects`.
         self._effect_memo: dict[tuple[str, str | None, str], Effects | None] = {}
         self._states: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        self._callees: dict[tuple[str, bool, str | None], _Callee | None] = {}
 
     @property
     def import_root(self) -> str:
@@ -839,6 +840,24 @@ class Project:
         """
         if not dotted:
             return None
+        key = (dotted, imported, receiver)
+        if key not in self._callees:  # (a file calls the same names again and again)
+            self._callees[key] = self._called(dotted, imported, receiver)
+        callee = self._callees[key]
+        if callee is None:
+            return None
+        effects = self._effects(callee, 0)
+        if effects is None:
+            return None
+        writes: set[str] = set(effects.state_writes)
+        for param, rest in effects.writes:
+            path = _argument_path(effects, callee, param, args, keywords)
+            if path is not None:
+                writes.add(path + rest)
+        return frozenset(effects.state_reads), frozenset(writes)
+
+    def _called(self, dotted: str, imported: bool, receiver: str | None) -> _Callee | None:
+        """The project function a call of the analysed file names (see `call_effects`)."""
         level = len(dotted) - len(dotted.lstrip(".")) if imported else 0
         parts = dotted[level:].split(".")
         start: _Bound | None
@@ -852,18 +871,7 @@ class Project:
             parts = parts[1:]
         if start is None or not all(parts):
             return None
-        callee = self._callee_at(start, parts, receiver)
-        if callee is None:
-            return None
-        effects = self._effects(callee, 0)
-        if effects is None:
-            return None
-        writes: set[str] = set(effects.state_writes)
-        for param, rest in effects.writes:
-            path = _argument_path(effects, callee, param, args, keywords)
-            if path is not None:
-                writes.add(path + rest)
-        return frozenset(effects.state_reads), frozenset(writes)
+        return self._callee_at(start, parts, receiver)
 
     def _callee_at(self, bound: _Bound | None, rest: list[str],
                    receiver: str | None) -> _Callee | None:
