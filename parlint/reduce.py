@@ -121,6 +121,9 @@ class _Scan:
     lines: list[str]
     starts: list[int]  # offset of every line
     defs: list[_Def] = field(default_factory=list)
+    # What each name an import outside functions binds may mean (`import asyncio as aio`:
+    # aio -> {asyncio}); more than the fan-out analysis's module-level import table holds.
+    bindings: dict[str, set[str]] = field(default_factory=dict)
 
     def line_of(self, offset: int) -> int:
         return bisect_right(self.starts, offset)
@@ -130,15 +133,95 @@ class _Scan:
         return [self.line_of(start) for start, _ in _words_at(self.source, name)]
 
     def fan_out_calls(self) -> list[int]:
-        """The lines where a call named like a fan-out starts, in order."""
+        """The lines where a call named like a fan-out starts, in order: of the calls that
+        count only as a module's function (`gather`, `wait`, `as_completed`,
+        `ensure_future`), those whose spelling may resolve to one (`_may_resolve`)."""
         source = self.source
         found = [
             start
             for name in FAN_OUT_NAMES
             for start, end in _words_at(source, name)
             if _CALL_TAIL.match(source, end)
+            and (name not in _RESOLVED_FAN_OUTS or _may_resolve(source, start, name, self))
         ]
         return sorted(map(self.line_of, found))
+
+
+# The fan-out calls analysis.fanout counts only when their dotted name, resolved through the
+# module's imports, is one of its APIs (`_api`: `asyncio.gather`, `asyncio.wait`...); a method
+# of any object named `create_task` or `start_soon` counts as it is.
+_RESOLVED_FAN_OUTS = frozenset(("as_completed", "ensure_future", "gather", "wait"))
+
+
+def _may_resolve(source: str, start: int, name: str, scan: _Scan) -> bool:
+    """Whether the call of `name` at `start` may be one of the fan-out analysis's APIs: its
+    dotted spelling (`aio.wait`, read backwards over names and dots on its line) is one, or is
+    one with its first name replaced by what an import binds it to. A call of something that
+    has no dotted name (`events[k].wait()`, `make().wait()`) is none. Text this reading does
+    not follow (a chain broken over lines) may be one."""
+    parts = [name]
+    index = start
+    while True:
+        at = index - 1
+        while at >= 0 and source[at] in " \t":
+            at -= 1
+        if at < 0 or source[at] != ".":
+            break
+        at -= 1
+        while at >= 0 and source[at] in " \t":
+            at -= 1
+        end = at + 1
+        while at >= 0 and _is_word(source[at]):
+            at -= 1
+        word = source[at + 1 : end]
+        if not word.isidentifier():
+            # No name before the dot: a call's or an item's attribute has no dotted name.
+            return not (end and source[end - 1] in ")]") or bool(word)
+        parts.append(word)
+        index = at + 1
+    spelled = ".".join(reversed(parts))
+    apis = _fan_out_apis()
+    if spelled in apis:
+        return True
+    head, _, rest = spelled.partition(".")
+    tail = "." + rest if rest else ""
+    return any(bound + tail in apis for bound in scan.bindings.get(head, ()))
+
+
+@functools.lru_cache(maxsize=1)
+def _fan_out_apis() -> frozenset[str]:
+    """The qualified names analysis.fanout resolves fan-out calls to (imported when needed)."""
+    from parlint.analysis import fanout
+
+    return frozenset(
+        name for table in (fanout.GATHER_APIS, fanout.GROUP_GATHER_APIS,
+                           fanout.COLLECTION_APIS, fanout.SPAWN_FUNCTIONS)
+        for name in table
+    )
+
+
+def _import_bindings(body: list[ast.stmt]) -> dict[str, set[str]]:
+    """What the imports outside functions and classes bind, every possible meaning per name."""
+    bindings: dict[str, set[str]] = {}
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    bindings.setdefault(alias.asname, set()).add(alias.name)
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    bindings.setdefault(head, set()).add(head)
+        elif isinstance(stmt, ast.ImportFrom):
+            base = "." * stmt.level + (stmt.module or "")
+            for alias in stmt.names:
+                dot = "" if base.endswith(".") or not base else "."
+                full = f"{base}{dot}{alias.name}"
+                bindings.setdefault(alias.asname or alias.name, set()).add(full)
+        elif not isinstance(stmt, _DEFINITIONS):
+            stack.extend(inner for suite in _own_suites(stmt) for inner in suite)
+    return bindings
 
 
 def _words_at(source: str, word: str) -> list[tuple[int, int]]:
@@ -195,8 +278,11 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
     if "".join(lines) != source:  # pragma: no cover - every character is on some line
         return None
     scan = _Scan(source, lines, [0, *accumulate(map(len, lines))][:-1] or [0])
-    _collect(tree.body, None, None, scan)
-    kept = _kept(scan, awaiting_rules)
+    words = WordLines(scan)
+    _collect(tree.body, None, None, scan, words)
+    if any(occurs(name, source) for name in _RESOLVED_FAN_OUTS):
+        scan.bindings = _import_bindings(tree.body)
+    kept = _kept(scan, words, awaiting_rules)
     if kept is None:
         return Reduced(source, nothing=True, total_lines=len(lines))
     keep, facts_only = kept.functions, kept.facts_only
@@ -333,9 +419,15 @@ def _ending(line: str) -> str:
     return match.group() if match else ""
 
 
-def _collect(body: list[ast.stmt], parent: _Def | None, owner: str | None, scan: _Scan) -> None:
+def _collect(
+    body: list[ast.stmt], parent: _Def | None, owner: str | None, scan: _Scan, words: WordLines
+) -> None:
     """Every function, in source order, with its enclosing function and class."""
     for stmt in body:
+        if not words.any_in(_DEF_WORDS, stmt) and (
+            parent is None or (stmt.end_lineno or stmt.lineno) - stmt.lineno <= _LONG_STATEMENT
+        ):
+            continue  # no function in it, and no statement that makes a function long
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             first = stmt.decorator_list[0].lineno if stmt.decorator_list else stmt.lineno
             last = stmt.end_lineno or stmt.lineno
@@ -344,16 +436,16 @@ def _collect(body: list[ast.stmt], parent: _Def | None, owner: str | None, scan:
                 _body_line(stmt, scan.lines), last,
             )
             scan.defs.append(d)
-            _collect(stmt.body, d, owner, scan)
+            _collect(stmt.body, d, owner, scan, words)
         elif isinstance(stmt, ast.ClassDef):
-            _collect(stmt.body, parent, owner if parent is not None else stmt.name, scan)
+            _collect(stmt.body, parent, owner if parent is not None else stmt.name, scan, words)
         else:
             compound = False
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):
                 inner = getattr(stmt, name, None)
                 if inner:
                     compound = True
-                    _collect(inner, parent, owner, scan)
+                    _collect(inner, parent, owner, scan, words)
             if not compound and (stmt.end_lineno or stmt.lineno) - stmt.lineno > _LONG_STATEMENT:
                 enclosing = parent
                 while enclosing is not None and not enclosing.long:
@@ -394,7 +486,7 @@ class _Kept(NamedTuple):
     outside_sites: bool  # a fan-out outside every function
 
 
-def _kept(scan: _Scan, awaiting_rules: bool = True) -> _Kept | None:
+def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept | None:
     """The functions kept, and what else the reduction needs to know; None when nothing in the
     file is a candidate. Without `awaiting_rules` (PAR101 and PAR102 off), only fan-outs are
     candidates."""
@@ -417,7 +509,7 @@ def _kept(scan: _Scan, awaiting_rules: bool = True) -> _Kept | None:
         # Every loop and comprehension spells `for`.
         loops = _FOR.search(_text(scan, d)) is not None
         if high - low >= 2 or loops:
-            return may_group_or_loop(d.node, loops)
+            return may_group_or_loop(d.node, loops, words)
         return False
 
     holders = [d for d in defs if _count(fan_out, d.first, d.last)]
@@ -730,47 +822,130 @@ _LEAVES = (
     ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Return, ast.Raise, ast.Assert, ast.Yield,
     ast.YieldFrom,
 )
+# What leaves a loop's body early wherever it lies in it (facts.exits; `break` is one only
+# outside the body's own loops).
+_EXITS = (ast.Return, ast.Raise, ast.Assert, ast.Yield, ast.YieldFrom)
 
 
-def may_group_or_loop(fn: ast.AsyncFunctionDef, loops: bool = True) -> bool:
+def may_group_or_loop(
+    fn: ast.AsyncFunctionDef, loops: bool = True, words: WordLines | None = None
+) -> bool:
     """Whether the analysis of `fn` (analysis.dependence) may hold an `AwaitGroup` (PAR101) or a
-    `LoopAnalysis` (PAR102): a necessary condition, from what the analysis builds them of.
+    `LoopAnalysis` with independent iterations (PAR102): a necessary condition, from what the
+    analysis builds them of.
 
-    - A `LoopAnalysis` comes of a (synchronous) `for` statement that awaits anywhere outside
-      nested scopes (`block()` -> `loop()`: the statement's facts hold an await), or of a
-      comprehension that awaits (`comprehension()`). So: an `await` inside a `for` or a
-      comprehension of `fn` itself.
+    - A `LoopAnalysis` comes of a (synchronous) `for` statement whose body awaits anywhere
+      outside nested scopes (`block()` -> `loop()`: the body's facts hold an await), or of a
+      comprehension that awaits (`comprehension()`). A `for` statement whose body may leave
+      early (`return`, `raise`, `assert`, `yield`, or a `break` of this loop: facts.exits,
+      `_loop_exits`) always has a reason and is never independent. So: a comprehension that
+      awaits, or a `for` whose body awaits and cannot leave early (`_awaiting_loop`).
     - An `AwaitGroup` holds two *sites* of one suite at the same stage: statements of one
       suite's own list that are `await ...`, `x = await ...`, `x: T = await ...` or
       `return await ...` (`_single_await`; Python's tree splits `a; b` and one-line suites
-      into statements where libcst has one line, which only finds more sites). A later site
-      that mentions a name an earlier site assigns (as a plain name target) reads or writes a
-      path rooted at that name, which overlaps the earlier site's write: the analysis puts it
-      at a later stage (`_levels`), so the two are never grouped. Mentions inside lambdas,
-      comprehensions (their own scopes: the facts leave out what they bind) and annotations
-      (the facts do not read them) are left out, which again only finds more pairs.
-      Dependence is transitive (a stage is one more than the latest it depends on), so: two
-      sites of one suite, the later one not depending on the earlier one directly or through
-      the sites in between. And a group lies within one segment of its suite: a statement
-      that surely is a barrier (`_barrier`) ends the segment.
+      into statements where libcst has one line, which only finds more sites). A site whose
+      call is a method named as an effect (`await client.delete(k)`: `kind_of_name`, not an
+      offloading call nor `run_process`, whose command may make it a read) or that awaits no
+      call (`await task`) is a barrier of the analysis (`make_site` gives it one), never a
+      member (`_barrier_site`). A later site that mentions a name an earlier site assigns (as
+      a plain name target) reads or writes a path rooted at that name, which overlaps the
+      earlier site's write: the analysis puts it at a later stage (`_levels`), so the two are
+      never grouped. Mentions inside lambdas, comprehensions (their own scopes: the facts
+      leave out what they bind) and annotations (the facts do not read them) are left out,
+      which again only finds more pairs. Dependence is transitive (a stage is one more than
+      the latest it depends on), so: two sites of one suite, the later one not depending on
+      the earlier one directly or through the sites in between. And a group lies within one
+      segment of its suite: a statement that surely is a barrier (`_barrier`) ends the
+      segment.
 
-    `loops=False`: the caller knows the function spells no `for` (so holds no loop).
+    `loops=False`: the caller knows the function spells no `for` (so holds no loop). `words`:
+    where the keywords lie in the file (`WordLines`), so that statements without them are
+    passed over without a walk.
     """
-    return any(_independent_pair(suite) for suite in _suites(fn.body)) or (
-        loops and _awaits_in_a_loop(fn.body)
+    return any(_independent_pair(suite, words) for suite in _suites(fn.body)) or (
+        loops and _awaits_in_a_loop(fn.body, words)
     )
 
 
-def _awaits_in_a_loop(body: list[ast.stmt]) -> bool:
-    stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in body]
+class WordLines:
+    """For a file's text, whether some statement's lines hold one of the keywords a candidate
+    test looks for (as whole words, wherever they are: in strings and comments too, which only
+    sends the statement to the exact test)."""
+
+    def __init__(self, scan: _Scan) -> None:
+        self._scan = scan
+        self._counts: dict[tuple[str, ...], list[int]] = {}
+
+    def any_in(self, words: tuple[str, ...], node: ast.AST) -> bool:
+        counts = self._counts.get(words)
+        if counts is None:
+            marks = bytearray(len(self._scan.lines) + 2)
+            for word in words:
+                for start, _ in _whole_words(self._scan.source, word):
+                    marks[self._scan.line_of(start)] = 1
+            counts = self._counts[words] = list(accumulate(marks))
+        first = getattr(node, "lineno", None)
+        if first is None:
+            return True  # a `case` clause: no position of its own
+        last = min(getattr(node, "end_lineno", None) or first, len(counts) - 1)
+        return counts[last] > counts[first - 1]
+
+
+# The words of what makes a statement a barrier (`_LEAVES`, `break`, `continue`, `async for`,
+# `async with`, `async` comprehensions), of awaits, and of loops.
+_BARRIER_WORDS = ("await", "async", "return", "raise", "assert", "yield", "break", "continue")
+_AWAIT_WORDS = ("await",)
+_DEF_WORDS = ("def",)
+_FOR_WORDS = ("for",)
+
+
+def _awaits_in_a_loop(body: list[ast.stmt], words: WordLines | None = None) -> bool:
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED_SCOPES):
+            continue  # its awaits and loops are its own (awaiting decorators make no loop)
+        if words is not None and isinstance(node, ast.stmt) and not (
+            words.any_in(_AWAIT_WORDS, node) and words.any_in(_FOR_WORDS, node)
+        ):
+            continue  # no await, or no loop, in it
+        if isinstance(node, _COMPREHENSIONS):
+            if _awaits(node):
+                return True
+        elif isinstance(node, ast.For) and _awaiting_loop(node, words):
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _awaiting_loop(loop: ast.For, words: WordLines | None) -> bool:
+    """A `for` statement whose body awaits and cannot leave the loop early."""
+    body = [stmt for stmt in loop.body if words is None or words.any_in(_AWAIT_WORDS, stmt)]
+    if not any(_awaits(stmt) for stmt in body):
+        return False
+    stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in loop.body]
     while stack:
         node, in_loop = stack.pop()
         if isinstance(node, _NESTED_SCOPES):
-            continue  # its awaits and loops are its own (awaiting decorators make no loop)
-        if isinstance(node, ast.Await) and in_loop:
-            return True
-        inner = in_loop or isinstance(node, _LOOPS)
+            continue
+        if isinstance(node, _EXITS) or (isinstance(node, ast.Break) and not in_loop):
+            return False
+        inner = in_loop or isinstance(node, _STATEMENT_LOOPS)
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return True
+
+
+def _awaits(node: ast.AST) -> bool:
+    """An await in `node`, outside nested scopes."""
+    stack = [] if isinstance(node, _NESTED_SCOPES) else [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Await):
+            return True
+        stack.extend(
+            child for child in ast.iter_child_nodes(current)
+            if not isinstance(child, _NESTED_SCOPES)
+        )
     return False
 
 
@@ -797,8 +972,53 @@ def _site(stmt: ast.stmt) -> bool:
     return False
 
 
-def _independent_pair(suite: list[ast.stmt]) -> bool:
-    return any_segment(suite, _site, _barrier, _independent_in_segment)
+def _barrier_site(stmt: ast.stmt) -> bool:
+    """A site (`_site`) the analysis surely makes a barrier: it awaits no call (`await task`),
+    or a method whose name says it has effects (`make_site`: framework, ordered and pacing
+    calls are barriers too, and so is any other call `call_kind` finds effectful; an offloading
+    call is judged by what it offloads, `run_process` by its command). A plain name called may
+    be an alias of a method (`req = self.http.get`), judged by that method: not decided here."""
+    awaited = stmt.value.value  # type: ignore[attr-defined]
+    if not isinstance(awaited, ast.Call):
+        return True
+    if not isinstance(awaited.func, ast.Attribute):
+        return False
+    method = awaited.func.attr
+    kinds = _call_kinds()
+    return (
+        method not in kinds.offload and method != "run_process"
+        and kinds.kind_of_name(method) is kinds.effectful
+    )
+
+
+class _CallKinds(NamedTuple):
+    kind_of_name: Callable[[str | None], object]
+    effectful: object
+    offload: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1)
+def _call_kinds() -> _CallKinds:
+    """The analysis's vocabulary of call kinds, imported when first needed (the engine imports
+    this module; the analysis is imported only when a file needs it)."""
+    from parlint.analysis.effects import CallKind, kind_of_name
+    from parlint.analysis.summaries import OFFLOAD_CALLS
+
+    return _CallKinds(kind_of_name, CallKind.EFFECTFUL, OFFLOAD_CALLS)
+
+
+def _independent_pair(suite: list[ast.stmt], words: WordLines | None = None) -> bool:
+    def site(stmt: ast.stmt) -> bool:
+        return _site(stmt) and not _barrier_site(stmt)
+
+    def barrier(stmt: ast.stmt) -> bool:
+        if _site(stmt):
+            return True  # (a site, or a barrier site: `site` has judged it)
+        if words is not None and not words.any_in(_BARRIER_WORDS, stmt):
+            return False  # none of the words of what makes a barrier
+        return _barrier(stmt)
+
+    return any_segment(suite, site, barrier, _independent_in_segment)
 
 
 def any_segment(

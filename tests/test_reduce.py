@@ -264,7 +264,7 @@ def candidate(source: str) -> bool:
             """\
             async def load(api):
                 rows = await api.rows()
-                return await api.send([row for row in range(3)])
+                return await api.get_many([row for row in range(3)])
             """,
             True, id="names-in-comprehensions-do-not-count-as-mentions",
         ),
@@ -344,6 +344,109 @@ def candidate(source: str) -> bool:
             """,
             False, id="awaits-of-a-nested-function-are-its-own",
         ),
+        pytest.param(
+            """\
+            async def load(api, report):
+                await api.delete_cache()
+                await report.send_summary()
+            """,
+            False, id="methods-named-as-effects-are-barriers-not-members",
+        ),
+        pytest.param(
+            """\
+            async def load(users, orders, audit):
+                profile = await users.get_profile()
+                await audit.write("profile read")
+                history = await orders.get_history()
+                return profile, history
+            """,
+            False, id="an-effect-between-two-reads-ends-the-segment",
+        ),
+        pytest.param(
+            """\
+            async def load(first, second):
+                a = await first
+                b = await second
+                return a, b
+            """,
+            False, id="awaiting-no-call-is-a-barrier",
+        ),
+        pytest.param(
+            """\
+            async def load(api):
+                save = api.get
+                a = await save(1)
+                b = await save(2)
+                return a, b
+            """,
+            True, id="a-name-called-may-alias-a-read-and-is-not-judged",
+        ),
+        pytest.param(
+            """\
+            async def load(loop, read_a, read_b):
+                a = await loop.run_in_executor(None, read_a)
+                b = await asyncio.to_thread(read_b)
+                return a, b
+            """,
+            True, id="an-offloading-call-is-judged-by-what-it-offloads",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                for i in ids:
+                    if await api.exists(i):
+                        return i
+            """,
+            False, id="a-loop-that-may-return-early-is-no-candidate",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                for i in ids:
+                    row = await api.get(i)
+                    if row is None:
+                        raise LookupError(i)
+            """,
+            False, id="a-loop-that-may-raise-is-no-candidate",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                for i in ids:
+                    if not await api.exists(i):
+                        break
+            """,
+            False, id="a-loop-that-may-break-is-no-candidate",
+        ),
+        pytest.param(
+            """\
+            async def load(api, groups):
+                for group in groups:
+                    for item in group:
+                        if item is None:
+                            break
+                    await api.get(group)
+            """,
+            True, id="a-break-of-an-inner-loop-leaves-only-that-loop",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                for i in ids:
+                    def check(row):
+                        return row is not None
+                    await api.get(i, check)
+            """,
+            True, id="a-return-of-a-nested-function-leaves-nothing",
+        ),
+        pytest.param(
+            """\
+            async def load(api, ids):
+                for i in await api.list_ids():
+                    print(i)
+            """,
+            False, id="an-await-in-the-iterable-is-no-iteration-await",
+        ),
     ],
 )
 def test_par101_par102_candidates_are_what_the_analysis_can_group_or_loop(
@@ -357,8 +460,8 @@ def test_par101_par102_candidates_are_what_the_analysis_can_group_or_loop(
 
 def test_every_fixture_group_or_loop_is_in_a_candidate() -> None:
     """The candidate test is a necessary condition of the analysis: every function of every
-    fixture that has a group or a loop passes it (this fails when the analysis learns to group
-    or loop something else)."""
+    fixture that has a group or a loop with independent iterations (what PAR101 and PAR102
+    report) passes it (this fails when the analysis learns to group or loop something else)."""
     analysed = 0
     for path in fixture_paths():
         source = path.read_text(encoding="utf-8")
@@ -373,7 +476,7 @@ def test_every_fixture_group_or_loop_is_in_a_candidate() -> None:
         wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
         lines = wrapper.resolve(cst.metadata.PositionProvider)
         for analysis in analyse_module(wrapper.module):
-            if not (analysis.groups or analysis.loops):
+            if not (analysis.groups or any(loop.independent for loop in analysis.loops)):
                 continue
             analysed += 1
             fn = analysis.function
@@ -986,13 +1089,68 @@ def test_comment_banners_between_names_and_parentheses_are_read_in_linear_time(e
     source = (
         "class Auth:" + ending
         + "    async def create(self):" + ending
-        + "        await self.connect()" + ending
+        + "        await self.get_key()" + ending
         + banner + banner.replace("#" * 200, "# checks " + "#" * 191) + banner
         + "        check(self.key)  " + "#" * 200 + ending
-        + "        await self.close()" + ending
-        + "    async def connect(self):" + ending
+        + "        await self.get_salt()" + ending
+        + "    async def get_key(self):" + ending
         + "        await self.connection.open()  " + "#" * 200 + ending
     )
     reduced = reduce_source(source)
     assert reduced is not None and not reduced.nothing
     assert reduced.source == source  # `create` and the method it calls are kept whole
+
+
+@pytest.mark.parametrize(
+    ("call", "imports", "kept"),
+    [
+        pytest.param("asyncio.gather(*jobs)", "import asyncio", True, id="asyncio-gather"),
+        pytest.param("aio.wait(jobs)", "import asyncio as aio", True, id="an-aliased-module"),
+        pytest.param("wait(jobs)", "from asyncio import wait", True, id="an-imported-function"),
+        pytest.param("asyncio.wait(jobs)", "", True, id="asyncio-spelled-without-import"),
+        pytest.param(
+            "aio.wait(jobs)",
+            "try:\n    import uvloop as aio\nexcept ImportError:\n    import asyncio as aio",
+            True, id="any-meaning-of-a-conditional-import",
+        ),
+        pytest.param("self._stopped.wait()", "import asyncio", False, id="an-event-of-self"),
+        pytest.param("done.wait()", "import asyncio", False, id="a-local-event"),
+        pytest.param("events[0].wait()", "import asyncio", False, id="an-item-s-method"),
+        pytest.param("make().wait()", "import asyncio", False, id="a-call-s-method"),
+        pytest.param("wait(jobs)", "import asyncio", False, id="a-plain-name-not-imported"),
+        pytest.param("loop.create_task(job())", "", True, id="create-task-of-any-object"),
+    ],
+)
+def test_only_fan_out_calls_that_may_resolve_to_a_fan_out_api_keep_their_function(
+    call: str, imports: str, kept: bool
+) -> None:
+    source = f"{imports}\n\n\nasync def run(self, jobs, done, events, make):\n    await {call}\n"
+    result = reduce_source(source)
+    assert result is not None
+    assert (not result.nothing) is kept
+    whole, reduced = both(source)
+    assert whole == reduced
+
+
+def test_a_match_statement_s_cases_hold_functions_the_reduction_finds() -> None:
+    source = textwrap.dedent(
+        """\
+        import asyncio
+
+
+        def choose(kind):
+            match kind:
+                case "fast":
+                    async def load(users, orders):
+                        a = await users.fetch_a()
+                        b = await orders.fetch_b()
+                        return a, b
+                case _:
+                    load = None
+            return load
+        """
+    )
+    result = reduce_source(source)
+    assert result is not None and not result.nothing
+    whole, reduced = both(source)
+    assert whole == reduced and [f.code for f in whole.findings] == ["PAR101"]

@@ -94,6 +94,10 @@ class Facts:
         self.async_constructs += other.async_constructs
 
 
+_COMPREHENSION_TYPES = frozenset((cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp))
+_LITERAL_TYPES = frozenset((cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis))
+
+
 class _Walker:
     def __init__(self, facts: Facts) -> None:
         self.f = facts
@@ -106,46 +110,50 @@ class _Walker:
         if node is None:
             return
         f = self.f
-        if isinstance(node, cst.Name):
-            f.reads.add(node.value)
-        elif isinstance(node, (cst.Attribute, cst.Subscript)):
+        # Exact types: libcst's node classes are ABCs, and an `isinstance` miss costs a
+        # Python-level check; every class tested here is concrete and never subclassed.
+        kind = type(node)
+        if kind is cst.Name:
+            f.reads.add(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.Attribute or kind is cst.Subscript:
             path = access_path(node)
             if path is not None:
                 f.reads.add(path)
                 self._subscript_indices(node)
-            elif isinstance(node, cst.Attribute):
-                self.expr(node.value)
+            elif kind is cst.Attribute:
+                self.expr(node.value)  # type: ignore[attr-defined]
             else:
-                self.expr(node.value)
-                self._slices(node)
-        elif isinstance(node, cst.Call):
-            self.call(node, awaited)
-        elif isinstance(node, cst.Await):
-            f.awaits.append(node)
-            self.expr(node.expression, awaited=True)
-        elif isinstance(node, cst.NamedExpr):
-            self.target(node.target)
-            self.expr(node.value)
-        elif isinstance(node, cst.Lambda):
+                self.expr(node.value)  # type: ignore[attr-defined]
+                self._slices(node)  # type: ignore[arg-type]
+        elif kind is cst.Call:
+            self.call(node, awaited)  # type: ignore[arg-type]
+        elif kind is cst.Await:
+            f.awaits.append(node)  # type: ignore[arg-type]
+            self.expr(node.expression, awaited=True)  # type: ignore[attr-defined]
+        elif kind is cst.NamedExpr:
+            self.target(node.target)  # type: ignore[attr-defined]
+            self.expr(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.Lambda:
             self.nested_scope(node)
-        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        elif kind in _COMPREHENSION_TYPES:
             self.comprehension(node)
-        elif isinstance(node, (cst.Yield,)):
+        elif kind is cst.Yield:
             f.exits.append(Exit("yield", node, self.loop_depth, bool(self.in_handler)))
-            if node.value is not None:
-                self.expr(node.value)
-        elif isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary,
-                               cst.Ellipsis)):
+            if node.value is not None:  # type: ignore[attr-defined]
+                self.expr(node.value)  # type: ignore[attr-defined]
+        elif kind in _LITERAL_TYPES:
             return
         else:
             for child in children(node):
                 self.expr(child)
 
     def _subscript_indices(self, node: cst.CSTNode) -> None:
-        while isinstance(node, (cst.Attribute, cst.Subscript)):
-            if isinstance(node, cst.Subscript):
-                self._slices(node)
-            node = node.value
+        kind = type(node)
+        while kind is cst.Attribute or kind is cst.Subscript:
+            if kind is cst.Subscript:
+                self._slices(node)  # type: ignore[arg-type]
+            node = node.value  # type: ignore[attr-defined]
+            kind = type(node)
 
     def _slices(self, node: cst.Subscript) -> None:
         for element in node.slice:

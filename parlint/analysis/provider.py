@@ -22,10 +22,15 @@ from libcst.metadata import BaseMetadataProvider
 from libcst.metadata.base_provider import LazyValue
 
 from parlint.analysis.dependence import FunctionAnalysis, analyse_function
-from parlint.analysis.effects import EffectPatterns
+from parlint.analysis.effects import CallKind, EffectPatterns, kind_of_name
 from parlint.analysis.facts import overlaps, statement_facts
 from parlint.analysis.project import Project
-from parlint.analysis.summaries import ModuleContext, build_module_context, compound_suites
+from parlint.analysis.summaries import (
+    OFFLOAD_CALLS,
+    ModuleContext,
+    build_module_context,
+    compound_suites,
+)
 from parlint.analysis.walk import children, suite_statements
 from parlint.reduce import any_segment, some_site_independent
 
@@ -113,13 +118,16 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 def may_group_or_loop(fn: cst.FunctionDef) -> bool:
-    """Whether the analysis of `fn` may hold an `AwaitGroup` (PAR101) or a `LoopAnalysis`
-    (PAR102), the only results rules read; without, it is not computed. A necessary condition
-    (parlint.reduce.may_group_or_loop states the same on Python's tree, and says why):
+    """Whether the analysis of `fn` may hold an `AwaitGroup` (PAR101) or a `LoopAnalysis` with
+    independent iterations (PAR102), the only results rules read; without, it is not computed.
+    A necessary condition (parlint.reduce.may_group_or_loop states the same on Python's tree,
+    and says why):
 
-    - an await inside a synchronous `for` statement or a comprehension of `fn` itself (the
-      analysis makes loops of nothing else);
-    - or two sites in one suite (`[x =] await ...`, `return await ...` alone on their line)
+    - a comprehension of `fn` itself that awaits, or a synchronous `for` statement whose body
+      awaits and cannot leave the loop early (the analysis makes loops of nothing else, and
+      gives an early exit a reason);
+    - or two sites in one suite (`[x =] await ...`, `return await ...` alone on their line;
+      one that awaits no call or a method named as an effect is a barrier, `_barrier_site`)
       where the later one does not depend on the earlier one, directly (it reads or writes a
       path that overlaps one the earlier one writes: `_levels` then puts it at a later stage)
       or through the sites in between: a group is two sites at one stage; with no sure
@@ -136,20 +144,54 @@ _COMPREHENSION_TYPES = frozenset(_COMPREHENSIONS)
 
 
 def _awaits_in_a_loop(fn: cst.FunctionDef) -> bool:
-    stack: list[tuple[cst.CSTNode, bool]] = [(fn.body, False)]
+    stack: list[cst.CSTNode] = [fn.body]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _SCOPE_TYPES:
+            continue  # its awaits and loops are its own
+        if kind in _COMPREHENSION_TYPES:
+            if _awaits(node):
+                return True
+        elif kind is cst.For and node.asynchronous is None and _awaiting_loop(node):  # type: ignore[attr-defined]
+            return True
+        stack.extend(children(node))
+    return False
+
+
+def _awaits(node: cst.CSTNode) -> bool:
+    """An await in `node`, outside nested scopes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is cst.Await:
+            return True
+        if kind not in _SCOPE_TYPES or current is node:
+            stack.extend(children(current))
+    return False
+
+
+# What leaves a loop's body early wherever it lies in it (facts.exits; `break` is one only
+# outside the body's own loops).
+_EXIT_TYPES = frozenset((cst.Return, cst.Raise, cst.Assert, cst.Yield))
+
+
+def _awaiting_loop(loop: cst.For) -> bool:
+    """A `for` statement whose body awaits and cannot leave the loop early (`_loop_exits`)."""
+    if not _awaits(loop.body):
+        return False
+    stack: list[tuple[cst.CSTNode, bool]] = [(loop.body, False)]
     while stack:
         node, in_loop = stack.pop()
         kind = type(node)
-        if kind is cst.Await:
-            if in_loop:
-                return True
-        elif kind in _SCOPE_TYPES:
-            continue  # its awaits and loops are its own
-        inner = in_loop or kind in _COMPREHENSION_TYPES or (
-            kind is cst.For and node.asynchronous is None  # type: ignore[attr-defined]
-        )
+        if kind in _SCOPE_TYPES:
+            continue
+        if kind in _EXIT_TYPES or (kind is cst.Break and not in_loop):
+            return False
+        inner = in_loop or kind in _LOOP_TYPES
         stack.extend((child, inner) for child in children(node))
-    return False
+    return True
 
 
 def _suites(fn: cst.FunctionDef) -> Iterator[Sequence[cst.CSTNode]]:
@@ -174,10 +216,31 @@ def _is_site(stmt: cst.CSTNode) -> bool:
     return False
 
 
-def _independent_pair(statements: Sequence[cst.CSTNode]) -> bool:
-    if sum(map(_is_site, statements)) < 2:
+def _barrier_site(stmt: cst.CSTNode) -> bool:
+    """A site the analysis surely makes a barrier (`make_site`): it awaits no call, or a method
+    whose name says it has effects (not an offloading call, nor `run_process`). A plain name
+    called may be an alias of a method, judged by that method: not decided here.
+    parlint.reduce `_barrier_site` says the same on Python's tree."""
+    awaited = stmt.body[0].value.expression  # type: ignore[attr-defined]
+    if type(awaited) is not cst.Call:
+        return True
+    if type(awaited.func) is not cst.Attribute:
         return False
-    return any_segment(statements, _is_site, _barrier, _independent_in_segment)
+    method = awaited.func.attr.value
+    return (
+        method not in OFFLOAD_CALLS and method != "run_process"
+        and kind_of_name(method) is CallKind.EFFECTFUL
+    )
+
+
+def _member(stmt: cst.CSTNode) -> bool:
+    return _is_site(stmt) and not _barrier_site(stmt)
+
+
+def _independent_pair(statements: Sequence[cst.CSTNode]) -> bool:
+    if sum(map(_member, statements)) < 2:
+        return False
+    return any_segment(statements, _member, _barrier, _independent_in_segment)
 
 
 # What makes a statement a barrier of `classify` wherever it lies in it.
