@@ -130,6 +130,8 @@ class Reason:
             "same-receiver": f"same receiver `{self.detail}` with a call that may change it",
             "same-object": f"same object `{self.detail}` of unknown type (it may hold one "
             "connection or device, log in on first use or cache)",
+            "endpoint-object": f"same object `{self.detail}`, made for one network endpoint "
+            "(a device or small server may answer one request at a time)",
             "ordered": f"ordered operation `{self.detail}`{at}",
             "pacing": f"pacing call `{self.detail}`{at}",
             "effectful": f"call with side effects `{self.detail}`{at}",
@@ -182,6 +184,8 @@ class AwaitSite:
     stateful_receiver: str | None = None  # receiver a non-read-only call may change
     # Objects of unknown type it goes through (receiver or argument; see receivers.py).
     objects: frozenset[str] = frozenset()
+    # Of those, the ones the module or its package constructs for one network endpoint.
+    endpoint_objects: frozenset[str] = frozenset()
     # Why it counts towards no group: a cached lookup (application state, a helper that
     # answers from a cache before any await), a coroutine that awaits nothing. None for an
     # ordinary await.
@@ -454,6 +458,8 @@ class _FunctionAnalyser:
                 stateful = receiver
         site.barrier = barrier
         site.objects = self._objects(call, receiver, is_offload)
+        site.endpoint_objects = frozenset(
+            o for o in site.objects if self.evidence.made_for_endpoint(o))
         site.resources = frozenset(resources)
         site.stateful_receiver = stateful
         site.effect_reads = frozenset(effect_reads)
@@ -878,7 +884,7 @@ class _FunctionAnalyser:
                     if value is not None and value[0] >= best[0] and (
                         best[1] is None or value[0] > best[0]
                     ):
-                        best = (value[0], value[1], Reason("same-object", obj))
+                        best = (value[0], value[1], _object_reason(obj, site))
             # Calls through an object do not read what another read filled into it; any other
             # use of its state waits for the fill, and a fill waits for earlier uses.
             own = {site.receiver, object_of(site.receiver, self.self_name)} if site else set()
@@ -1633,6 +1639,14 @@ def _nested_loop_awaits(suite: cst.BaseSuite) -> bool:
     return False
 
 
+def _object_reason(obj: str, *sites: AwaitSite) -> Reason:
+    """Why two calls through one object keep their order: it is made for one endpoint, or
+    its type is unknown."""
+    if any(obj in site.endpoint_objects for site in sites):
+        return Reason("endpoint-object", obj)
+    return Reason("same-object", obj)
+
+
 def direct_conflict(a: StatementNode, b: StatementNode) -> Reason | None:
     """Why statement `b` cannot run alongside the earlier statement `a`, if they conflict."""
     for w in sorted(a.facts.writes):
@@ -1653,7 +1667,7 @@ def direct_conflict(a: StatementNode, b: StatementNode) -> Reason | None:
             return Reason("same-receiver", _shorter(ra, rb))
         shared = sorted(a.site.objects & b.site.objects)
         if shared:
-            return Reason("same-object", shared[0])
+            return _object_reason(shared[0], a.site, b.site)
     return None
 
 

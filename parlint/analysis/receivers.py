@@ -161,6 +161,16 @@ class ObjectEvidence:
             for value, scope in self.values_of(path)
         )
 
+    def made_for_endpoint(self, obj: str) -> bool:
+        """Whether the module or its package constructs `obj` for one network endpoint
+        (`Bulb(host, session)`): a device or a small server (for `explain`)."""
+        for value, _types in self.values_of(obj):
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call) and names_endpoint(value):
+                return True
+        return False
+
     def service_client(self, obj: str, type_name: str | None = None, depth: int = 0) -> bool:
         """Whether `obj` is built here as a client of a service over a concurrency-safe
         HTTP session, or declared as an API client (`type_name`), and never for one

@@ -100,6 +100,10 @@ def test_anything_else_the_package_passes_keeps_the_reads_in_order(
     )
     analysis, _ = analysed(tmp_path, package(COORDINATOR.format(param="api", attr="api"), setup))
     assert analysis.groups == []
+    # `explain` says what is known: made for one endpoint, or of unknown type.
+    endpoint = construction.split("(")[1].startswith(("entry.data['host']", "session=session, url"))
+    assert reasons(analysis) & {"endpoint-object", "same-object"} == (
+        {"endpoint-object"} if endpoint else {"same-object"})
 
 
 def test_a_serial_receiver_stays_serial_whatever_it_was_built_from(tmp_path: Path) -> None:
@@ -196,3 +200,18 @@ def test_a_module_beside_it_that_never_names_the_class_is_recorded_but_not_parse
     assert project.dependencies[const].digest is not None  # an edit there is noticed
     assert const not in project_module._MODULES
     assert str(tmp_path / "charger" / "__init__.py") in project_module._MODULES
+
+
+def test_explain_names_an_object_the_module_itself_makes_for_one_endpoint() -> None:
+    source = (
+        "class Lamp:\n"
+        "    def __init__(self, host, session):\n"
+        "        self.light = Luminaire(host, session)\n\n"
+        "    async def refresh(self):\n"
+        "        state = await self.light.get_state()\n"
+        "        power = await self.light.get_power()\n"
+        "        return state, power\n"
+    )
+    (analysis,) = analyse_module(cst.parse_module(source))
+    assert analysis.groups == []
+    assert "endpoint-object" in reasons(analysis)
