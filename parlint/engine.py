@@ -32,7 +32,7 @@ from parlint.analysis.provider import LEAVE_TESTS_ALONE, is_test_path
 from parlint.analysis.project import Project
 from parlint.config import Config
 from parlint.registry import all_rules, matches
-from parlint.reduce import occurs, reduce_source
+from parlint.reduce import MODELLED_RULES, occurs, reduce_source
 from parlint.rules.base import FixSpec, Replacement, Report, Rule, RuleContext
 from parlint.types import Edit, FileResult, Finding, Fix, Position, Span
 
@@ -318,6 +318,11 @@ def analyse(
     parsed = parse(text, path)
     if isinstance(parsed, Finding) and text is not source:
         text, parsed = source, parse(source, path)  # the whole file's own error, or its module
+    elif reduced is not None and reduced.reporting is not None:
+        # The modelled rules with nothing to report on are not run (no fan-out call: no
+        # fan-out analysis; no candidate of PAR101/PAR102: no function analysis).
+        classes = [c for c in classes
+                   if c.code in reduced.reporting or c.code not in MODELLED_RULES]
     if isinstance(parsed, Finding):
         findings = (parsed,) if code_enabled(PARSE_ERROR, path, config) else ()
         return Analysis(None, FileResult(path, findings, error=parsed.message))

@@ -60,6 +60,8 @@ MODELLED_RULES = frozenset({"PAR101", "PAR102", "PAR201", "PAR202", "PAR301", "P
 # The rules that report on the awaits of one function (analysis.dependence): their candidates
 # are functions that `may_group_or_loop`.
 AWAITING_RULES = frozenset({"PAR101", "PAR102"})
+# The rules that report on fan-out calls only (analysis.fanout's sites).
+FAN_OUT_RULES = MODELLED_RULES - AWAITING_RULES
 
 # The calls analysis.fanout collects as fan-out sites (its `_INTERESTING_CALLS`; a test keeps the
 # two equal). Not imported: the engine imports this module, and the analysis only when it runs.
@@ -98,6 +100,9 @@ class Reduced:
     nothing: bool = False  # no candidate anywhere: no rule can report on this file
     kept_lines: int = 0  # lines kept (for measurements)
     total_lines: int = 0
+    # The modelled rules that may report here: PAR101/PAR102 where some function is their
+    # candidate, the fan-out rules where some call is a fan-out (every modelled rule: None).
+    reporting: frozenset[str] | None = None
 
 
 @dataclass(eq=False)
@@ -304,7 +309,12 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
         for index in range(d.body, d.last):
             out[index] = _ending(lines[index])
         kept_lines -= _bare_header(d, lines, out) + _no_decorators(d, lines, out)
-    return Reduced("".join(out), kept_lines=kept_lines, total_lines=len(lines))
+    reporting = AWAITING_RULES if kept.awaiting else frozenset()
+    if kept.holders or kept.outside_sites:
+        reporting |= FAN_OUT_RULES
+    return Reduced(
+        "".join(out), kept_lines=kept_lines, total_lines=len(lines), reporting=reporting
+    )
 
 
 def _blank_class_statements(
@@ -424,9 +434,16 @@ def _collect(
 ) -> None:
     """Every function, in source order, with its enclosing function and class."""
     for stmt in body:
-        if not words.any_in(_DEF_WORDS, stmt) and (
-            parent is None or (stmt.end_lineno or stmt.lineno) - stmt.lineno <= _LONG_STATEMENT
-        ):
+        first = getattr(stmt, "lineno", 0)  # (a `case` clause has no position)
+        span = (getattr(stmt, "end_lineno", None) or first) - first
+        if type(stmt) not in _HOLDERS:  # a simple statement
+            if parent is not None and span > _LONG_STATEMENT:
+                enclosing = parent
+                while enclosing is not None and not enclosing.long:
+                    enclosing.long = True
+                    enclosing = enclosing.parent
+            continue
+        if not words.any_in(_DEF_WORDS, stmt) and (parent is None or span <= _LONG_STATEMENT):
             continue  # no function in it, and no statement that makes a function long
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             first = stmt.decorator_list[0].lineno if stmt.decorator_list else stmt.lineno
@@ -436,21 +453,16 @@ def _collect(
                 _body_line(stmt, scan.lines), last,
             )
             scan.defs.append(d)
-            _collect(stmt.body, d, owner, scan, words)
+            body_first = getattr(stmt.body[0], "lineno", last)
+            if span > _LONG_STATEMENT or words.any_between(_DEF_WORDS, body_first, last):
+                _collect(stmt.body, d, owner, scan, words)  # a nested function, or long
         elif isinstance(stmt, ast.ClassDef):
             _collect(stmt.body, parent, owner if parent is not None else stmt.name, scan, words)
         else:
-            compound = False
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):
                 inner = getattr(stmt, name, None)
                 if inner:
-                    compound = True
                     _collect(inner, parent, owner, scan, words)
-            if not compound and (stmt.end_lineno or stmt.lineno) - stmt.lineno > _LONG_STATEMENT:
-                enclosing = parent
-                while enclosing is not None and not enclosing.long:
-                    enclosing.long = True
-                    enclosing = enclosing.parent
 
 
 def _body_line(fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> int:
@@ -484,6 +496,7 @@ class _Kept(NamedTuple):
     classes: set[str]  # the classes whose facts PAR101/PAR102 read
     holders: set[str]  # the names of the functions that hold a fan-out
     outside_sites: bool  # a fan-out outside every function
+    awaiting: bool  # some function is a PAR101/PAR102 candidate
 
 
 def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept | None:
@@ -605,7 +618,9 @@ def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept |
     # kept for nothing else, only the statements those facts come from (`_keep_class_facts`).
     facts_only = {d for d in defs if d.method_of in classes and d not in keep}
     keep |= facts_only
-    return _Kept(keep, facts_only, classes, {d.node.name for d in holders}, outside_sites)
+    return _Kept(
+        keep, facts_only, classes, {d.node.name for d in holders}, outside_sites, bool(awaiting)
+    )
 
 
 # --- methods kept for their class's facts ----------------------------------------------------
@@ -619,6 +634,8 @@ _COMPOUND_OR_DEFINITION = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
     ast.With, ast.AsyncWith, ast.Try, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
 )
+# What may hold statements: compound statements, definitions, `except` and `case` clauses.
+_HOLDERS = frozenset((*_COMPOUND_OR_DEFINITION, ast.ExceptHandler, ast.match_case))
 _ASYNC_DEF = re.compile(r"(?<![\w.])async\s+def(?!\w)")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -877,6 +894,13 @@ class WordLines:
         self._counts: dict[tuple[str, ...], list[int]] = {}
 
     def any_in(self, words: tuple[str, ...], node: ast.AST) -> bool:
+        first = getattr(node, "lineno", None)
+        if first is None:
+            return True  # a `case` clause: no position of its own
+        return self.any_between(words, first, getattr(node, "end_lineno", None) or first)
+
+    def any_between(self, words: tuple[str, ...], first: int, last: int) -> bool:
+        """Whether one of `words` lies on lines `first` to `last`."""
         counts = self._counts.get(words)
         if counts is None:
             marks = bytearray(len(self._scan.lines) + 2)
@@ -884,11 +908,7 @@ class WordLines:
                 for start, _ in _whole_words(self._scan.source, word):
                     marks[self._scan.line_of(start)] = 1
             counts = self._counts[words] = list(accumulate(marks))
-        first = getattr(node, "lineno", None)
-        if first is None:
-            return True  # a `case` clause: no position of its own
-        last = min(getattr(node, "end_lineno", None) or first, len(counts) - 1)
-        return counts[last] > counts[first - 1]
+        return counts[min(last, len(counts) - 1)] > counts[first - 1]
 
 
 # The words of what makes a statement a barrier (`_LEAVES`, `break`, `continue`, `async for`,
