@@ -1154,3 +1154,17 @@ def test_a_match_statement_s_cases_hold_functions_the_reduction_finds() -> None:
     assert result is not None and not result.nothing
     whole, reduced = both(source)
     assert whole == reduced and [f.code for f in whole.findings] == ["PAR101"]
+
+
+def test_text_python_parsed_is_read_by_libcst_without_node_checks_and_checks_come_back() -> None:
+    source = HEADERS
+    checked = engine.parse(source, "pkg/a.py")
+    unchecked = engine.parse(source, "pkg/a.py", compiles=True)
+    assert isinstance(checked, cst.Module) and isinstance(unchecked, cst.Module)
+    assert unchecked.deep_equals(checked) and unchecked.code == source
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")  # the node checks are on again after the parse
+    broken = engine.parse("async def f(:\n", "pkg/b.py", compiles=True)
+    assert isinstance(broken, Finding) and broken.code == "PAR000"
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")

@@ -293,17 +293,40 @@ def _constructor_arguments(
     params, wanted = _fed_attributes(init, pairs)
     if not wanted:
         return
-    for caller in ctx.functions.values():
-        _passed_arguments(caller.node, class_name, params, wanted, ctx.imports, into)
+    for caller, calls in _plain_name_calls(ctx).get(class_name, ()):
+        _passed_arguments(caller, class_name, params, wanted, ctx.imports, into, calls)
+
+
+def _plain_name_calls(
+    ctx: ModuleContext,
+) -> dict[str, list[tuple[cst.FunctionDef, list[cst.Call]]]]:
+    """Called name -> (function, its calls of that name), for every plain name called in the
+    module's functions. Built once per module context (kept in its `__dict__`): a class's
+    constructions are looked up for every class whose facts are read, and each lookup walked
+    every function of the module."""
+    index = vars(ctx).get("_plain_name_calls")
+    if index is None:
+        index = {}
+        for caller in ctx.functions.values():
+            by_name: dict[str, list[cst.Call]] = {}
+            for call in _calls(caller.node.body):
+                if type(call.func) is cst.Name:
+                    by_name.setdefault(call.func.value, []).append(call)  # type: ignore[attr-defined]
+            for name, calls in by_name.items():
+                index.setdefault(name, []).append((caller.node, calls))
+        vars(ctx)["_plain_name_calls"] = index
+    return index
 
 
 def _passed_arguments(
     caller: cst.FunctionDef, class_name: str, params: Sequence[str], wanted: dict[str, str],
     imports: ImportTable, into: dict[str, list[Value]],
+    calls: Iterable[cst.Call] | None = None,
 ) -> None:
-    """What `caller` passes for the `wanted` parameters where it calls `class_name(...)`."""
+    """What `caller` passes for the `wanted` parameters where it calls `class_name(...)`
+    (`calls`: its calls, when known already)."""
     bound: dict[str, list[cst.BaseExpression]] = {}
-    for call in _calls(caller.body):
+    for call in _calls(caller.body) if calls is None else calls:
         if not (isinstance(call.func, cst.Name) and call.func.value == class_name):
             continue
         if any(arg.star for arg in call.args):
