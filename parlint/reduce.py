@@ -82,7 +82,6 @@ _PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
 _PLAIN_CALL = re.compile(r"(?<![.\w])([^\W\d]\w*)" + _GAP + r"\(")
 # Lines as Python's tokenizer and libcst count them (engine.split_lines).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_LINE_END = re.compile(r"(\r\n|\r|\n)$")
 _INDENT = re.compile(r"[ \t\f]*")
 # A line this long, or a statement over this many lines, may hold an expression nested deeper
 # than the analysis can follow or libcst can parse ("cannot analyse": from ~500 levels, two
@@ -425,8 +424,10 @@ def _too_long(d: _Def, lines: list[str]) -> bool:
 
 
 def _ending(line: str) -> str:
-    match = _LINE_END.search(line)
-    return match.group() if match else ""
+    """The line's own line break (`\r\n`, `\r`, `\n` or none), without a scan of the line."""
+    if line.endswith("\n"):
+        return "\r\n" if line.endswith("\r\n") else "\n"
+    return "\r" if line.endswith("\r") else ""
 
 
 def _collect(
