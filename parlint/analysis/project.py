@@ -854,7 +854,7 @@ class Project:
             path = _argument_path(effects, callee, param, args, keywords)
             if path is not None:
                 writes.add(path + rest)
-        return frozenset(effects.state_reads), frozenset(writes)
+        return _outermost(effects.state_reads), _outermost(writes)
 
     def _called(self, dotted: str, imported: bool, receiver: str | None) -> _Callee | None:
         """The project function a call of the analysed file names (see `call_effects`)."""
@@ -1292,6 +1292,16 @@ class _Callee:
     name: str
     own: OwnEffects
     first: tuple[str, str] | None
+
+
+def _outermost(paths: frozenset[str] | set[str]) -> frozenset[str]:
+    """The paths no other of them contains (`Sticker.cache` covers `Sticker.cache[]`: what
+    overlaps the one overlaps the other)."""
+    kept: list[str] = []
+    for path in sorted(paths, key=len):
+        if not any(_overlaps(path, shorter) for shorter in kept):
+            kept.append(path)
+    return frozenset(kept)
 
 
 def _argument_path(effects: Effects, callee: _Callee, param: str,
