@@ -178,28 +178,36 @@ class ModuleFacts:
         key = (cls, name)
         if key not in self.effects:
             self.effects[key] = None
-            if cls is None:
-                # (`_node` parses from the `def` line: a decorator is only in the binding.)
-                definition = self.bindings.get(name)
-                node = self._node(name, (ast.FunctionDef, ast.AsyncFunctionDef))
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(
-                    definition, Definition
-                ) and not definition.decorated:
-                    self.effects[key] = _own_effects(node, in_class=False)
-            else:
-                # The class is parsed once for all its methods: the last `def` of each name,
-                # unless the class body rebinds it otherwise (`ClassFacts.methods`).
-                facts = self.class_facts(cls)
-                owner = self._node(cls, ast.ClassDef) if facts is not None else None
-                nodes = {stmt.name: stmt for stmt in (
-                    owner.body if isinstance(owner, ast.ClassDef) else ()
-                ) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
-                for method, stmt in nodes.items():
-                    if facts is not None and facts.methods.get(method) is not None:
-                        self.effects[(cls, method)] = _own_effects(stmt, in_class=True)
-                    else:
-                        self.effects[(cls, method)] = None
+            try:
+                self._read_effects(cls, name)
+            except RecursionError:  # an absurdly deep expression: unknown, as a parse failure
+                self.effects[key] = None
         return self.effects[key]
+
+    def _read_effects(self, cls: str | None, name: str) -> None:
+        """Fill `effects` for `name` (of the class `cls`: for all its methods at once)."""
+        key = (cls, name)
+        if cls is None:
+            # (`_node` parses from the `def` line: a decorator is only in the binding.)
+            definition = self.bindings.get(name)
+            node = self._node(name, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(
+                definition, Definition
+            ) and not definition.decorated:
+                self.effects[key] = _own_effects(node, in_class=False)
+        else:
+            # The class is parsed once for all its methods: the last `def` of each name,
+            # unless the class body rebinds it otherwise (`ClassFacts.methods`).
+            facts = self.class_facts(cls)
+            owner = self._node(cls, ast.ClassDef) if facts is not None else None
+            nodes = {stmt.name: stmt for stmt in (
+                owner.body if isinstance(owner, ast.ClassDef) else ()
+            ) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for method, stmt in nodes.items():
+                if facts is not None and facts.methods.get(method) is not None:
+                    self.effects[(cls, method)] = _own_effects(stmt, in_class=True)
+                else:
+                    self.effects[(cls, method)] = None
 
     def star_exports(self, name: str) -> bool:
         """Whether `from this import *` binds `name` (when the module binds it)."""
@@ -835,8 +843,8 @@ class Project:
         container) writes that state by its qualified name
         (`pkg.types.sticker.Sticker.cache[]`), and the callee's reads of such state
         (`Sticker.cache`, a module variable) are reads. What the callee does to an object it
-        made itself, or to one it cannot name, is left out: the answer is what the call
-        certainly does, never more.
+        made itself, or to one it cannot name, is left out: the answer holds only what the
+        text shows the call may do, never a guess.
         """
         if not dotted:
             return None
