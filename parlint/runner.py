@@ -514,6 +514,21 @@ def _warm() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
+def _lint_file_in_worker(path: str, settings: LintSettings) -> tuple[FileResult, Stamp | None]:
+    """`_lint_file` in a pool worker, without the cyclic garbage collector while the file is
+    linted: a file's trees and facts live until it is done, and collections in between only
+    traverse them again and again (~8% of a corpus run). What a file leaves in reference cycles
+    is collected right after it, from the youngest generation, so memory stays where it was."""
+    import gc
+
+    gc.disable()
+    try:
+        return _lint_file(path, settings)
+    finally:
+        gc.collect(0)
+        gc.enable()
+
+
 def lint_files(
     paths: Sequence[str], settings: LintSettings, *, jobs: int | None = None
 ) -> list[FileResult]:
@@ -561,7 +576,9 @@ def _lint_many(
         with _pool_class()(
             max_workers=workers, initializer=_warm, mp_context=context
         ) as pool:
-            return list(pool.map(_lint_file, paths, [settings] * len(paths), chunksize=chunksize))
+            return list(pool.map(
+                _lint_file_in_worker, paths, [settings] * len(paths), chunksize=chunksize
+            ))
     except (OSError, RuntimeError):  # no processes here (sandbox, broken pool): go on in-process
         return [_lint_file(path, settings) for path in paths]
 

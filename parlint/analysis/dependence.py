@@ -18,6 +18,7 @@ Cost is linear in the statements times the distinct paths per variable of a bloc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -306,6 +307,13 @@ class FunctionAnalysis:
 # --- the analysis ------------------------------------------------------------------------
 
 
+def _safe_receiver(
+    ctx: ModuleContext, self_name: str | None, class_name: str | None, path: str,
+    types: dict[str, str],
+) -> bool:
+    return ctx.receiver_class(path, types, self_name, class_name) == "safe"
+
+
 class _FunctionAnalyser:
     def __init__(
         self, fn: cst.FunctionDef, ctx: ModuleContext, positions: dict | None = None
@@ -361,8 +369,9 @@ class _FunctionAnalyser:
                 self.called_objects.add(obj)
         self.evidence = ObjectEvidence(
             object_values(ctx, fn, self.types, self.class_name, self.self_name),
-            lambda path, types: self.ctx.receiver_class(
-                path, types, self.self_name, self.class_name) == "safe",
+            # (No closure over `self`: the analyser would hold itself in a cycle, and every
+            # analysed module's tree would wait for the cyclic garbage collector.)
+            functools.partial(_safe_receiver, ctx, self.self_name, self.class_name),
         )
 
     def line(self, node: cst.CSTNode) -> int | None:

@@ -91,11 +91,14 @@ class AsyncFunctionProvider(BaseMetadataProvider[FunctionAnalysis]):
 
     def _gen_impl(self, module: cst.Module) -> None:
         context: list[ModuleContext] = []
+        # (Not `self` in the closure: the provider holds the closures through its metadata,
+        # and the cycle would leave every analysed tree to the cyclic garbage collector.)
+        patterns, project = self.patterns, getattr(self, "project", None)
 
         def module_context() -> ModuleContext:
             if not context:
-                context.append(build_module_context(module, self.patterns))
-                context[0].project = getattr(self, "project", None)
+                context.append(build_module_context(module, patterns))
+                context[0].project = project
             return context[0]
 
         for fn in async_functions(module):
