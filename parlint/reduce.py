@@ -4,11 +4,14 @@ libcst's parse costs ~40-80 us a line, Python's own parser ~4 us. So `check` fir
 with Python's parser (which also proves that the whole file is valid Python) and finds, from that
 tree and the text, the functions that matter:
 
-- *candidates*: an `async def` whose analysis may hold a group or an awaiting loop
-  (`may_group_or_loop`: two sites of one suite that do not depend on each other, or an await
-  inside a `for` or a comprehension; PAR101, PAR102, which leave test code alone: the engine
-  then leaves them out of `codes`), and any function holding a call named like a fan-out
-  (`gather(`, `wait(`, `create_task(`...: PAR201, PAR202, PAR301, PAR302);
+- *candidates*: an `async def` whose analysis may hold a group or a loop with independent
+  iterations (`may_group_or_loop`: two sites of one suite that do not depend on each other,
+  a site awaiting a method named as an effect being a barrier; or a comprehension that awaits,
+  or a `for` whose body awaits and cannot leave early; PAR101, PAR102, which leave test code
+  alone: the engine then leaves them out of `codes`), and any function holding a call named
+  like a fan-out (`gather(`, `wait(`, `create_task(`...: PAR201, PAR202, PAR301, PAR302; a
+  `gather`/`wait`/`as_completed`/`ensure_future` only when its dotted spelling may resolve
+  through the module's imports to one of the fan-out analysis's APIs, `_may_resolve`);
 - *context*, what the analysis reads of other code, to a fixpoint: the functions a kept one
   names (by a plain name a function, through `self.`/`cls.` a method: summaries of same-module
   calls, workers followed into; any name where results of `return_exceptions=True` may go to a
@@ -39,6 +42,12 @@ analysis reads; when the analysis learns to read more, this module must keep mor
 `reduce_source` returns None whenever it cannot be sure (Python's parser refuses the file): the
 caller then parses the whole file, exactly as without reduction, and reports its own error. A
 file without any candidate is `nothing`: no rule can report there, and it is not parsed at all.
+`Reduced.reporting` names the modelled rules that have a candidate in the file; the engine runs
+no other modelled rule on it.
+
+Statements are judged without a walk where the text allows (`WordLines`: per line, whether a
+keyword occurs): a statement whose lines hold none of the words of what a test looks for (a
+`def`, an `await`, a `for`, a `return`...) cannot hold it.
 """
 from __future__ import annotations
 
