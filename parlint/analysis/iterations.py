@@ -705,14 +705,17 @@ def one_match_reason(
     return _reason("one-match", wanted, an.line(loop))
 
 
+_SCOPE_TYPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    # (Exact types: an `isinstance` miss on libcst's ABCs costs a Python-level check.)
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(children(current))
+        if type(current) not in _SCOPE_TYPES:
+            stack.extend(children(current))
 
 
 # Calls that start a task (`asyncio.create_task`, `hass.async_create_task`, `nursery.start_soon`).

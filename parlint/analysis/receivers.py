@@ -511,13 +511,18 @@ def class_sessions(ctx: ModuleContext, class_name: str, session_call: re.Pattern
     return caches[class_name]
 
 
+_SCOPE_TYPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
 def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    # (Exact types: an `isinstance` miss on libcst's ABCs costs a Python-level check.)
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or current is node:
+        kind = type(current)
+        if kind is cst.Call:
+            yield current  # type: ignore[misc]
+        if kind not in _SCOPE_TYPES or current is node:
             stack.extend(children(current))
 
 
