@@ -1006,8 +1006,10 @@ def _barrier_site(stmt: ast.stmt) -> bool:
     """A site (`_site`) the analysis surely makes a barrier: it awaits no call (`await task`),
     or a method whose name says it has effects (`make_site`: framework, ordered and pacing
     calls are barriers too, and so is any other call `call_kind` finds effectful; an offloading
-    call is judged by what it offloads, `run_process` by its command). A plain name called may
-    be an alias of a method (`req = self.http.get`), judged by that method: not decided here."""
+    call is judged by what it offloads, `run_process` by its command), or a method whose name
+    says neither that is not a service query (`classify`: its result not assigned, or a name of
+    more than one word). A plain name called may be an alias of a method (`req =
+    self.http.get`), judged by that method: not decided here."""
     awaited = stmt.value.value  # type: ignore[attr-defined]
     if not isinstance(awaited, ast.Call):
         return True
@@ -1015,15 +1017,22 @@ def _barrier_site(stmt: ast.stmt) -> bool:
         return False
     method = awaited.func.attr
     kinds = _call_kinds()
-    return (
-        method not in kinds.offload and method != "run_process"
-        and kinds.kind_of_name(method) is kinds.effectful
-    )
+    if method in kinds.offload or method == "run_process":
+        return False
+    kind = kinds.kind_of_name(method)
+    if kind is kinds.unknown:
+        # Neither a read nor a write by its name: `classify` moves it only as a query of a
+        # service (`_service_query`: its result assigned, a name of one word).
+        return not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or len(
+            kinds.name_words(method)) != 1
+    return kind is kinds.effectful
 
 
 class _CallKinds(NamedTuple):
     kind_of_name: Callable[[str | None], object]
+    name_words: Callable[[str], list[str]]
     effectful: object
+    unknown: object
     offload: frozenset[str]
 
 
@@ -1031,10 +1040,12 @@ class _CallKinds(NamedTuple):
 def _call_kinds() -> _CallKinds:
     """The analysis's vocabulary of call kinds, imported when first needed (the engine imports
     this module; the analysis is imported only when a file needs it)."""
-    from parlint.analysis.effects import CallKind, kind_of_name
+    from parlint.analysis.effects import CallKind, kind_of_name, name_words
     from parlint.analysis.summaries import OFFLOAD_CALLS
 
-    return _CallKinds(kind_of_name, CallKind.EFFECTFUL, OFFLOAD_CALLS)
+    return _CallKinds(
+        kind_of_name, name_words, CallKind.EFFECTFUL, CallKind.UNKNOWN, OFFLOAD_CALLS
+    )
 
 
 def _independent_pair(suite: list[ast.stmt], words: WordLines | None = None) -> bool:

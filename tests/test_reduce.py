@@ -217,7 +217,7 @@ def candidate(source: str) -> bool:
             """\
             async def load(api, user_id):
                 token = await api.login(user_id)
-                await api.ping()
+                status = await api.get_status()
                 return await api.get_orders(token)
             """,
             True, id="a-later-await-independent-of-one-earlier",
@@ -361,6 +361,32 @@ def candidate(source: str) -> bool:
                 return profile, history
             """,
             False, id="an-effect-between-two-reads-ends-the-segment",
+        ),
+        pytest.param(
+            """\
+            async def load(api):
+                devices = await api.devices()
+                weather = await api.weather()
+                return devices, weather
+            """,
+            True, id="one-word-queries-assigned-may-be-service-queries",
+        ),
+        pytest.param(
+            """\
+            async def load(api):
+                await api.ping()
+                await api.pair_sensor()
+            """,
+            False, id="unclear-names-not-assigned-are-barriers",
+        ),
+        pytest.param(
+            """\
+            async def load(api):
+                a = await api.pair_sensor()
+                b = await api.request_call()
+                return a, b
+            """,
+            False, id="unclear-names-of-several-words-are-barriers",
         ),
         pytest.param(
             """\

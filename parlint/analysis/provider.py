@@ -22,7 +22,7 @@ from libcst.metadata import BaseMetadataProvider
 from libcst.metadata.base_provider import LazyValue
 
 from parlint.analysis.dependence import FunctionAnalysis, analyse_function
-from parlint.analysis.effects import CallKind, EffectPatterns, kind_of_name
+from parlint.analysis.effects import CallKind, EffectPatterns, kind_of_name, name_words
 from parlint.analysis.facts import overlaps, statement_facts
 from parlint.analysis.project import Project
 from parlint.analysis.summaries import (
@@ -220,9 +220,11 @@ def _is_site(stmt: cst.CSTNode) -> bool:
 
 
 def _barrier_site(stmt: cst.CSTNode) -> bool:
-    """A site the analysis surely makes a barrier (`make_site`): it awaits no call, or a method
-    whose name says it has effects (not an offloading call, nor `run_process`). A plain name
-    called may be an alias of a method, judged by that method: not decided here.
+    """A site the analysis surely makes a barrier (`make_site`, `classify`): it awaits no call,
+    or a method whose name says it has effects (not an offloading call, nor `run_process`), or
+    one whose name says neither that is no service query (its result not assigned, or a name
+    of more than one word). A plain name called may be an alias of a method, judged by that
+    method: not decided here.
     parlint.reduce `_barrier_site` says the same on Python's tree."""
     awaited = stmt.body[0].value.expression  # type: ignore[attr-defined]
     if type(awaited) is not cst.Call:
@@ -230,10 +232,13 @@ def _barrier_site(stmt: cst.CSTNode) -> bool:
     if type(awaited.func) is not cst.Attribute:
         return False
     method = awaited.func.attr.value
-    return (
-        method not in OFFLOAD_CALLS and method != "run_process"
-        and kind_of_name(method) is CallKind.EFFECTFUL
-    )
+    if method in OFFLOAD_CALLS or method == "run_process":
+        return False
+    kind = kind_of_name(method)
+    if kind is CallKind.UNKNOWN:  # moved only as a service query (`_service_query`)
+        small = stmt.body[0]  # type: ignore[attr-defined]
+        return type(small) not in (cst.Assign, cst.AnnAssign) or len(name_words(method)) != 1
+    return kind is CallKind.EFFECTFUL
 
 
 def _member(stmt: cst.CSTNode) -> bool:
