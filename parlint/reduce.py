@@ -61,6 +61,11 @@ from dataclasses import dataclass, field
 from itertools import accumulate, islice
 from typing import NamedTuple, TypeVar
 
+# The analysis's vocabulary of call kinds (the engine imports these modules anyway, through
+# analysis.provider).
+from parlint.analysis.effects import CallKind, kind_of_name, name_words
+from parlint.analysis.summaries import OFFLOAD_CALLS
+
 T = TypeVar("T")
 
 # The rules whose needs this module models; any other rule (a plugin, a test double) may read
@@ -133,10 +138,15 @@ class _Scan:
     source: str
     lines: list[str]
     starts: list[int]  # offset of every line
+    tree: ast.Module | None = None
     defs: list[_Def] = field(default_factory=list)
-    # What each name an import outside functions binds may mean (`import asyncio as aio`:
-    # aio -> {asyncio}); more than the fan-out analysis's module-level import table holds.
-    bindings: dict[str, set[str]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def bindings(self) -> dict[str, set[str]]:
+        """What each name an import outside functions binds may mean (`import asyncio as aio`:
+        aio -> {asyncio}); more than the fan-out analysis's module-level import table holds.
+        Read only when a fan-out call's spelling needs it (`_may_resolve`)."""
+        return _import_bindings(self.tree.body) if self.tree is not None else {}
 
     def line_of(self, offset: int) -> int:
         return bisect_right(self.starts, offset)
@@ -290,11 +300,9 @@ def _reduce(source: str, tree: ast.Module, awaiting_rules: bool) -> Reduced | No
     lines = _LINE.findall(source)
     if "".join(lines) != source:  # pragma: no cover - every character is on some line
         return None
-    scan = _Scan(source, lines, [0, *accumulate(map(len, lines))][:-1] or [0])
+    scan = _Scan(source, lines, [0, *accumulate(map(len, lines))][:-1] or [0], tree)
     words = WordLines(scan)
     _collect(tree.body, None, None, scan, words)
-    if any(occurs(name, source) for name in _RESOLVED_FAN_OUTS):
-        scan.bindings = _import_bindings(tree.body)
     kept = _kept(scan, words, awaiting_rules)
     if kept is None:
         return Reduced(source, nothing=True, total_lines=len(lines))
@@ -1016,36 +1024,14 @@ def _barrier_site(stmt: ast.stmt) -> bool:
     if not isinstance(awaited.func, ast.Attribute):
         return False
     method = awaited.func.attr
-    kinds = _call_kinds()
-    if method in kinds.offload or method == "run_process":
+    if method in OFFLOAD_CALLS or method == "run_process":
         return False
-    kind = kinds.kind_of_name(method)
-    if kind is kinds.unknown:
+    kind = kind_of_name(method)
+    if kind is CallKind.UNKNOWN:
         # Neither a read nor a write by its name: `classify` moves it only as a query of a
         # service (`_service_query`: its result assigned, a name of one word).
-        return not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or len(
-            kinds.name_words(method)) != 1
-    return kind is kinds.effectful
-
-
-class _CallKinds(NamedTuple):
-    kind_of_name: Callable[[str | None], object]
-    name_words: Callable[[str], list[str]]
-    effectful: object
-    unknown: object
-    offload: frozenset[str]
-
-
-@functools.lru_cache(maxsize=1)
-def _call_kinds() -> _CallKinds:
-    """The analysis's vocabulary of call kinds, imported when first needed (the engine imports
-    this module; the analysis is imported only when a file needs it)."""
-    from parlint.analysis.effects import CallKind, kind_of_name, name_words
-    from parlint.analysis.summaries import OFFLOAD_CALLS
-
-    return _CallKinds(
-        kind_of_name, name_words, CallKind.EFFECTFUL, CallKind.UNKNOWN, OFFLOAD_CALLS
-    )
+        return not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or len(name_words(method)) != 1
+    return kind is CallKind.EFFECTFUL
 
 
 def _independent_pair(suite: list[ast.stmt], words: WordLines | None = None) -> bool:

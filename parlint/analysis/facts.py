@@ -19,7 +19,7 @@ from typing import Iterable
 import libcst as cst
 
 from parlint.analysis.names import access_path, path_root
-from parlint.analysis.walk import children
+from parlint.analysis.walk import COMPREHENSION_TYPES, children
 
 # Methods that mutate their receiver (`items.append(x)` writes `items`).
 MUTATING_METHODS = frozenset(
@@ -94,7 +94,6 @@ class Facts:
         self.async_constructs += other.async_constructs
 
 
-_COMPREHENSION_TYPES = frozenset((cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp))
 _LITERAL_TYPES = frozenset((cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis))
 
 
@@ -135,7 +134,7 @@ class _Walker:
             self.expr(node.value)  # type: ignore[attr-defined]
         elif kind is cst.Lambda:
             self.nested_scope(node)
-        elif kind in _COMPREHENSION_TYPES:
+        elif kind in COMPREHENSION_TYPES:
             self.comprehension(node)
         elif kind is cst.Yield:
             f.exits.append(Exit("yield", node, self.loop_depth, bool(self.in_handler)))

@@ -34,7 +34,7 @@ import libcst as cst
 from parlint.analysis.effects import name_words
 from parlint.analysis.facts import expression_facts
 from parlint.analysis.names import access_path, dotted_name, path_root
-from parlint.analysis.walk import children, suite_statements
+from parlint.analysis.walk import SCOPE_TYPES, children, suite_statements
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from parlint.analysis.dependence import AwaitSite, Reason, _FunctionAnalyser
@@ -705,16 +705,12 @@ def one_match_reason(
     return _reason("one-match", wanted, an.line(loop))
 
 
-_SCOPE_TYPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
-
-
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    # (Exact types: an `isinstance` miss on libcst's ABCs costs a Python-level check.)
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        if type(current) not in _SCOPE_TYPES:
+        if type(current) not in SCOPE_TYPES:
             stack.extend(children(current))
 
 

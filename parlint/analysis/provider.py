@@ -31,7 +31,7 @@ from parlint.analysis.summaries import (
     build_module_context,
     compound_suites,
 )
-from parlint.analysis.walk import children, suite_statements
+from parlint.analysis.walk import COMPREHENSION_TYPES, SCOPE_TYPES, children, suite_statements
 from parlint.reduce import any_segment, some_site_independent
 
 _TEST_PATH = re.compile(
@@ -116,10 +116,6 @@ def _analyser(fn: cst.FunctionDef, module_context: Any) -> Any:
     return analysis
 
 
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-
-
 def may_group_or_loop(fn: cst.FunctionDef) -> bool:
     """Whether the analysis of `fn` may hold an `AwaitGroup` (PAR101) or a `LoopAnalysis` with
     independent iterations (PAR102), the only results rules read; without, it is not computed.
@@ -130,7 +126,8 @@ def may_group_or_loop(fn: cst.FunctionDef) -> bool:
       awaits and cannot leave the loop early (the analysis makes loops of nothing else, and
       gives an early exit a reason);
     - or two sites in one suite (`[x =] await ...`, `return await ...` alone on their line;
-      one that awaits no call or a method named as an effect is a barrier, `_barrier_site`)
+      one that awaits no call, or a method whose name makes it one of `classify`'s barriers,
+      is a barrier: `_barrier_site`)
       where the later one does not depend on the earlier one, directly (it reads or writes a
       path that overlaps one the earlier one writes: `_levels` then puts it at a later stage)
       or through the sites in between: a group is two sites at one stage; with no sure
@@ -141,19 +138,14 @@ def may_group_or_loop(fn: cst.FunctionDef) -> bool:
     )
 
 
-# Exact types (libcst's node classes are ABCs: `isinstance` misses cost a Python-level check).
-_SCOPE_TYPES = frozenset(_SCOPES)
-_COMPREHENSION_TYPES = frozenset(_COMPREHENSIONS)
-
-
 def _awaits_in_a_loop(fn: cst.FunctionDef) -> bool:
     stack: list[cst.CSTNode] = [fn.body]
     while stack:
         node = stack.pop()
         kind = type(node)
-        if kind in _SCOPE_TYPES:
+        if kind in SCOPE_TYPES:
             continue  # its awaits and loops are its own
-        if kind in _COMPREHENSION_TYPES:
+        if kind in COMPREHENSION_TYPES:
             if _awaits(node):
                 return True
         elif kind is cst.For and node.asynchronous is None and _awaiting_loop(node):  # type: ignore[attr-defined]
@@ -170,7 +162,7 @@ def _awaits(node: cst.CSTNode) -> bool:
         kind = type(current)
         if kind is cst.Await:
             return True
-        if kind not in _SCOPE_TYPES or current is node:
+        if kind not in SCOPE_TYPES or current is node:
             stack.extend(children(current))
     return False
 
@@ -188,7 +180,7 @@ def _awaiting_loop(loop: cst.For) -> bool:
     while stack:
         node, in_loop = stack.pop()
         kind = type(node)
-        if kind in _SCOPE_TYPES:
+        if kind in SCOPE_TYPES:
             continue
         if kind in _EXIT_TYPES or (kind is cst.Break and not in_loop):
             return False
@@ -266,7 +258,7 @@ def _barrier(stmt: cst.CSTNode) -> bool:
     while stack:
         node, in_loop = stack.pop()
         kind = type(node)
-        if kind in _SCOPE_TYPES:
+        if kind in SCOPE_TYPES:
             continue
         if kind in _LEAVES or (
             kind in _ASYNC_CONSTRUCTS and node.asynchronous is not None  # type: ignore[attr-defined]

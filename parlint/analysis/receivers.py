@@ -41,9 +41,9 @@ from parlint.analysis.project import (
     is_racy,
     stat_of,
 )
-from parlint.types import Dependency
 from parlint.analysis.summaries import FunctionInfo, ModuleContext, compound_suites, local_types
-from parlint.analysis.walk import children, suite_statements
+from parlint.analysis.walk import SCOPE_TYPES, children, suite_statements
+from parlint.types import Dependency
 
 # Words of an argument (keyword or the names in its expression) that name one endpoint.
 ENDPOINT_WORDS = frozenset("host hostname ip ipaddr address addr port url uri".split())
@@ -511,18 +511,14 @@ def class_sessions(ctx: ModuleContext, class_name: str, session_call: re.Pattern
     return caches[class_name]
 
 
-_SCOPE_TYPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
-
-
 def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
-    # (Exact types: an `isinstance` miss on libcst's ABCs costs a Python-level check.)
     stack = [node]
     while stack:
         current = stack.pop()
         kind = type(current)
         if kind is cst.Call:
             yield current  # type: ignore[misc]
-        if kind not in _SCOPE_TYPES or current is node:
+        if kind not in SCOPE_TYPES or current is node:
             stack.extend(children(current))
 
 

@@ -60,7 +60,11 @@ if hasattr(cst, "LazyImportFrom"):  # libcst >= 1.9
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _GETTERS: dict[type, Callable[[cst.CSTNode], tuple[Any, ...]]] = {}
-_IS_CHILD: dict[type, bool] = {}  # a syntactic node (not punctuation) -> True
+_IS_CHILD: dict[type, bool] = {}
+# The nodes that open a scope of their own, as exact types for `type(node) in SCOPE_TYPES`
+# (libcst's node classes are ABCs: an `isinstance` miss costs a Python-level check).
+SCOPE_TYPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+COMPREHENSION_TYPES = frozenset((cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp))  # a syntactic node (not punctuation) -> True
 
 
 def child_fields(kind: type) -> tuple[str, ...]:
