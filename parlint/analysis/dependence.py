@@ -30,8 +30,10 @@ from libcst.metadata import CodeRange
 from parlint.analysis.effects import (
     SUBPROCESS_CALLS,
     CallKind,
+    clock_read,
     kind_of_name,
     name_words,
+    no_wait_argument,
     read_only_command,
     receiver_name,
 )
@@ -161,6 +163,10 @@ class Reason:
             "own-scheduler": f"driven by the project's own scheduler, not I/O: {self.detail}{at}",
             "discarded": f"`{self.detail}` is awaited for its effect (its result is unused){at}",
             "invariant": f"`{self.detail}` takes nothing from the item (belongs before the loop){at}",
+            "no-wait": f"`{self.detail}` only starts its operation and returns (nothing to "
+            f"overlap; the operations start in the order written){at}",
+            "timing": f"the code times its awaits with `{self.detail}`{at} (overlapped, the "
+            "measurement would change)",
         }
         if self.kind in ITERATION_TEMPLATES:  # PAR102 loop facts (iterations.py)
             return ITERATION_TEMPLATES[self.kind].format(detail=self.detail, at=at)
@@ -430,6 +436,13 @@ class _FunctionAnalyser:
                 barrier = Reason(kind_name, label, line)
             elif kind is CallKind.EFFECTFUL:
                 barrier = Reason("effectful", label, line)
+        no_wait = no_wait_argument(call) if kind is not CallKind.READ_ONLY else None
+        if no_wait is not None:
+            # `publish(msg, wait=False)`: it only starts the operation (queues a message,
+            # schedules a job) and returns; there is no wait to overlap, and the operations
+            # start in the order the code gives them. (A read asked not to wait,
+            # `get_job(id, wait=False)`, still makes its request.)
+            barrier = Reason("no-wait", f"{label}(..., {no_wait})", line)
         resources: set[str] = set()
         if receiver and (rclass == "serial" or receiver in self.sessions):
             resources.add(receiver)
@@ -785,7 +798,21 @@ class _FunctionAnalyser:
         effect = self._external_effect(facts)
         if effect is not None:
             return None, Reason("effectful", effect, line)
+        clock = self.clock_in(facts)
+        if clock is not None:
+            # `elapsed = time.perf_counter() - start` between two awaits measures the first
+            # one alone: moved across it, the second await would change what is measured.
+            return None, Reason("timing", clock, line)
         return None, None
+
+    def clock_in(self, facts: Facts) -> str | None:
+        """The first clock a statement reads to time something (`time.perf_counter`)."""
+        for call_site in facts.calls:
+            call = call_site.call
+            clock = clock_read(call, qualified_name(call.func, self.imports))
+            if clock is not None:
+                return clock
+        return None
 
     def _external_effect(self, facts: Facts) -> str | None:
         """A synchronous call with side effects on an object the function does not own
@@ -1029,6 +1056,9 @@ class _FunctionAnalyser:
         sites = tuple(self.make_site(a, loop) for a in facts.awaits)
         iter_facts = expression_facts(loop.iter)
         reasons += self._loop_exits(facts)
+        clock = self.clock_in(facts)
+        if clock is not None:
+            reasons.append(Reason("timing", clock, self.line(loop)))  # each iteration timed
         if loop.orelse is not None and any(e.kind == "break" for e in facts.exits):
             reasons.append(Reason("early-exit", "for-else"))
         for construct in facts.async_constructs:

@@ -15,6 +15,7 @@ from typing import Any
 
 import libcst as cst
 
+from parlint.analysis.names import dotted_name
 from parlint.analysis.options import (
     DEFAULT_CONCURRENT_SAFE_RECEIVERS,
     DEFAULT_ORDERED_CALLS,
@@ -246,3 +247,52 @@ def receiver_name(path: str | None) -> str | None:
         return None
     last = path.replace("[]", "").rsplit(".", 1)[-1]
     return last.lstrip("_") or last
+
+
+# Clocks read to measure how long something took (`time.perf_counter()`, `loop.time()`).
+CLOCK_CALLS = frozenset(
+    """time.time time.time_ns time.perf_counter time.perf_counter_ns time.monotonic
+    time.monotonic_ns time.process_time time.process_time_ns timeit.default_timer
+    trio.current_time anyio.current_time""".split()
+)
+# Methods of an event loop that read its clock (`asyncio.get_running_loop().time()`).
+_LOOP_CLOCK_RECEIVERS = frozenset(("loop", "_loop", "event_loop", "get_running_loop",
+                                   "get_event_loop"))
+
+
+def clock_read(call: cst.Call, qualified: str | None) -> str | None:
+    """The clock a call reads to time something (`time.perf_counter`, `loop.time`), or None.
+
+    Wall-clock timestamps (`datetime.now()`) are not included: they stamp a record more often
+    than they measure a duration."""
+    if qualified in CLOCK_CALLS:
+        return qualified
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "time":
+        receiver = func.value
+        if isinstance(receiver, cst.Call):
+            receiver = receiver.func
+        name = (dotted_name(receiver) or "").rsplit(".", 1)[-1]
+        if name in _LOOP_CLOCK_RECEIVERS:
+            return f"{dotted_name(func.value) or name}.time"
+    return None
+
+
+# Keyword arguments by which a call is asked not to wait for what it starts.
+_NO_WAIT_FALSE = frozenset(("wait", "block", "blocking", "wait_for_completion"))
+_NO_WAIT_TRUE = frozenset(("nowait", "no_wait"))
+
+
+def no_wait_argument(call: cst.Call) -> str | None:
+    """`publish(msg, wait=False)`, `request(x, nowait=True)`: the keyword by which the call is
+    asked only to start its operation (enqueue a message, schedule a job) and return; None
+    for other calls."""
+    for arg in call.args:
+        if arg.keyword is None or not isinstance(arg.value, cst.Name):
+            continue
+        keyword, value = arg.keyword.value, arg.value.value
+        if (keyword in _NO_WAIT_FALSE and value == "False") or (
+            keyword in _NO_WAIT_TRUE and value == "True"
+        ):
+            return f"{keyword}={value}"
+    return None

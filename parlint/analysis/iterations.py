@@ -17,6 +17,14 @@ ordered calls and serial receivers; these facts add what real loops show besides
   and change any of it, in every iteration.
 - `one_match_reason`: the awaits run only under `if <item value> == <fixed value>`: the loop
   searches for one item, so there is at most one await to run.
+- `one_destination_reasons`: each iteration posts its item into one destination that does
+  not change from item to item (a channel, thread, chat or topic): it shows the posts in the
+  order they arrive.
+- `serial_parent_reason`: the items are parts of one serial object (the children of a
+  device, the channels of a connection) and each iteration calls its item: the parts share
+  their parent's one link.
+- `local_release_reason`: the loop only closes responses, streams or files: a local release,
+  no round trip to overlap.
 - `rate_limit_reason`: the loop handles a rate limit (`TOO_MANY_REQUESTS`, 429, `FloodWait`,
   `RateLimitError`): the server bounds the pace, and the loop keeps to it on purpose.
 
@@ -33,7 +41,7 @@ import libcst as cst
 
 from parlint.analysis.effects import name_words
 from parlint.analysis.facts import expression_facts
-from parlint.analysis.names import access_path, dotted_name, path_root
+from parlint.analysis.names import access_path, dotted_name, method_name, path_root
 from parlint.analysis.walk import SCOPE_TYPES, children, suite_statements
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -633,6 +641,115 @@ def parent_writes_reasons(
     return reasons
 
 
+# First words of the names of an ordered destination: a conversation, a thread, a topic.
+DESTINATION_WORDS = frozenset(
+    "channel chat thread topic room conversation dialog inbox mailbox feed timeline peer "
+    "recipient".split()
+)
+# Words of the calls that put something into a destination.
+POSTING_WORDS = frozenset(
+    "send post publish produce upload reply share forward emit push append write notify "
+    "broadcast announce message".split()
+)
+# Last parts of a path that only identify what the part before them names (`channel.id`).
+_IDENTIFIER_PARTS = frozenset(("id", "ts", "uuid", "key", "name", "pk"))
+
+
+def _names_destination(name: str | None) -> bool:
+    """`channel_id`, `thread_ts`, `self._chat`, `ctx.channel.id`: a name (or the last
+    meaningful part of a path) whose first word names an ordered destination."""
+    if not name:
+        return False
+    parts = [p for p in name.replace("[]", "").split(".") if p]
+    while len(parts) > 1 and parts[-1].lstrip("_").lower() in _IDENTIFIER_PARTS:
+        parts.pop()
+    words = name_words(parts[-1]) if parts else []
+    return bool(words) and words[0] in DESTINATION_WORDS
+
+
+def one_destination_reasons(
+    an: _FunctionAnalyser, sites: Sequence[AwaitSite], derived: set[str]
+) -> list[Reason]:
+    """Per-item posts into one destination: each iteration sends, uploads or publishes its
+    item's content (`files_upload(channel=channel_id, thread_ts=ts, content=data)`,
+    `thread.send_file(path)`) into a conversation, thread, chat or topic that does not change
+    from item to item. The destination shows the items in the order they arrive, so the loop
+    keeps that order on purpose (and such endpoints are commonly rate-limited per
+    destination). Posts each to its item's own destination stay independent."""
+    from parlint.analysis.effects import CallKind
+
+    reasons = []
+    for site in sites:
+        call = site.call
+        if call is None or site.kind is CallKind.READ_ONLY:
+            continue
+        words = set(name_words(method_name(call) or site.label or ""))
+        if site.kind is not CallKind.EFFECTFUL and not words & POSTING_WORDS:
+            continue
+        if not any(_per_item(arg.value, derived) for arg in call.args):
+            continue  # nothing of the item's own goes in: not a post of the item
+        destination = None
+        receiver = site.receiver
+        if receiver is not None and path_root(receiver) not in derived and _names_destination(
+            receiver
+        ):
+            destination = receiver
+        for arg in call.args:
+            if destination is not None:
+                break
+            if arg.star or _per_item(arg.value, derived):
+                continue
+            named = arg.keyword.value if arg.keyword is not None else access_path(arg.value)
+            if _names_destination(named):
+                destination = access_path(arg.value) or named
+        if destination is not None:
+            reasons.append(_reason("one-destination", f"{site.label}` into `{destination}",
+                                   an.line(site.node)))
+    return reasons
+
+
+def serial_parent_reason(
+    an: _FunctionAnalyser, iterable: cst.BaseExpression, sites: Sequence[AwaitSite],
+    derived: set[str],
+) -> Reason | None:
+    """The items are parts of one serial object and each iteration calls the item
+    (`for plug in self._device.children: await plug.erase_stats()`, `for channel in
+    connection.channels: await channel.close()`): a part of a device or of a connection talks
+    through its parent's one link, so the calls queue on it whatever the loop does."""
+    owner = _owner_of(an, _collection(iterable))
+    if owner is None or an.ctx.receiver_class(
+        owner, an.types, an.self_name, an.class_name
+    ) != "serial":
+        return None
+    for site in sites:
+        if site.receiver is not None and path_root(site.receiver) in derived:
+            return _reason("serial-parent", owner, an.line(site.node))
+    return None
+
+
+# Objects whose `close()` only releases something local: a response (its connection goes
+# back to the pool), a stream or a file.
+LOCAL_RESOURCE_WORDS = frozenset("response resp res stream body file fp fh".split())
+_RELEASES = frozenset(("close", "aclose", "release"))
+
+
+def local_release_reason(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> Reason | None:
+    """Every await of the loop closes a response, stream or file (`await
+    stream.response.aclose()`): it hands a connection back to the pool or frees a buffer,
+    with no round trip to overlap. (Closing a client, session or connection may talk to
+    the server or wait for a graceful shutdown: not this.)"""
+    if not sites:
+        return None
+    for site in sites:
+        call = site.call
+        if call is None or method_name(call) not in _RELEASES or site.receiver is None:
+            return None
+        last = site.receiver.replace("[]", "").rsplit(".", 1)[-1]
+        if not set(name_words(last)) & LOCAL_RESOURCE_WORDS:
+            return None
+    return _reason("local-release", sites[0].label, an.line(sites[0].node))
+
+
 def _guards(
     statements: Sequence[cst.CSTNode], tests: tuple[cst.BaseExpression, ...]
 ) -> Iterator[tuple[cst.CSTNode, tuple[cst.BaseExpression, ...]]]:
@@ -755,9 +872,16 @@ def iteration_reasons(
     if iterable is not None:
         reasons += item_behaviour_reasons(an, iterable, sites, derived)
         reasons += parent_writes_reasons(an, iterable, sites, derived)
+        serial_parent = serial_parent_reason(an, iterable, sites, derived)
+        if serial_parent is not None:
+            reasons.append(serial_parent)
         built = built_around_reason(an, iterable, sites)
         if built is not None:
             reasons.append(built)
+    reasons += one_destination_reasons(an, sites, derived)
+    release = local_release_reason(an, sites)
+    if release is not None:
+        reasons.append(release)
     spawns = spawns_reason(an, node)
     if spawns is not None:
         reasons.append(spawns)
@@ -801,6 +925,12 @@ ITERATION_TEMPLATES = {
     "parent-writes": "every iteration writes a child of one parent (`{detail}`{at}): a "
     "service commonly locks, cascades or rate-limits per parent, so concurrent writes of "
     "siblings contend or race",
+    "one-destination": "every iteration posts its item into one destination (`{detail}`"
+    "{at}), which shows the posts in the order they arrive (and is commonly rate-limited)",
+    "serial-parent": "the items are parts of the serial object `{detail}` and each "
+    "iteration calls its item{at}: the parts talk through their parent's one connection",
+    "local-release": "every await of the loop closes a response, stream or file "
+    "(`{detail}`{at}): a local release with no round trip to overlap",
     "rate-limited": "the loop handles a rate limit (`{detail}`{at}): it keeps to the "
     "server's pace on purpose",
 }

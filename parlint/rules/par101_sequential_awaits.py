@@ -73,7 +73,9 @@ class SequentialAwaits(Rule):
     token, check/validate, start/stop...), both are GET-like by name (get, fetch, read, load,
     list, query...: a call with side effects or of unclear effect keeps its place) and use
     their result, and no early exit, `if`, `try`, `with` boundary or synchronous call with side
-    effects (`registry.async_get_or_create(...)`) lies between them.
+    effects (`registry.async_get_or_create(...)`) lies between them. A clock read between
+    them (`took = time.perf_counter() - started`) times the first one alone: they keep their
+    order (a clock read before both and after both measures them together and does not).
 
     Two calls through the same object (`api.get_a()` and `api.get_b()`, or `get_hosts(api)`)
     are grouped only when the module shows the object serves concurrent calls: its type is a

@@ -125,7 +125,17 @@ class AwaitInLoop(Rule):
     every child shares rewritten by each write, a read-modify-write of the parent's list, a
     rate limit per parent), so concurrent sibling writes contend or race. Reads of the
     children stay reported, and so do writes of items the call names only by their own id.
-    `parlint explain` names the reason.
+    Nor are posts of each item into one destination that does not change from item to item
+    (`files_upload(channel=channel_id, thread_ts=ts, content=item.data)`,
+    `thread.post_text(line)`): a conversation, thread, chat or topic shows the posts in the
+    order they arrive. Nor a loop that times each iteration (`time.perf_counter()` read in the
+    body: a benchmark or a latency probe), a call asked not to wait for what it starts
+    (`publish(event, wait=False)`, `nowait=True`: nothing to overlap), or a loop that only
+    closes responses, streams or files (`await stream.response.aclose()`: a local release
+    with no round trip), nor a loop over the parts of one serial object that calls each part
+    (`for plug in self._device.children: await plug.erase_stats()`: the parts of a device
+    or of a connection talk through their parent's one link). `parlint explain` names the
+    reason.
 
     ## Why is this bad?
     The loop takes the sum of the items' latencies where a bounded concurrent form takes

@@ -1,0 +1,212 @@
+"""What code says about its own order beyond data: timing, no-wait calls, posts into one
+destination, local releases (analysis/effects.py, dependence.py, iterations.py)."""
+
+import textwrap
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from parlint.analysis.effects import clock_read, no_wait_argument
+from parlint.analysis.iterations import _names_destination
+from parlint.analysis.provider import analyse_module
+
+
+def analyse(code: str):
+    wrapper = MetadataWrapper(cst.parse_module(textwrap.dedent(code)))
+    positions = wrapper.resolve(PositionProvider)
+    return analyse_module(wrapper.module, None, positions)[-1], positions
+
+
+def group_lines(code: str) -> list[list[int]]:
+    analysis, positions = analyse(code)
+    return [[positions[g.block.statements[i]].start.line for i in g.stage1]
+            for g in analysis.groups]
+
+
+def loop_reasons(code: str) -> list[str]:
+    analysis, _ = analyse(code)
+    (loop,) = analysis.loops
+    return [r.kind for r in loop.reasons]
+
+
+def call(source: str) -> cst.Call:
+    node = cst.parse_expression(source)
+    assert isinstance(node, cst.Call)
+    return node
+
+
+# --- the facts -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "qualified", "expected"), [
+    ("time.perf_counter()", "time.perf_counter", "time.perf_counter"),
+    ("monotonic()", "time.monotonic", "time.monotonic"),
+    ("loop.time()", "loop.time", "loop.time"),
+    ("asyncio.get_running_loop().time()", "asyncio.get_running_loop.time",
+     "get_running_loop.time"),
+    ("datetime.now()", "datetime.datetime.now", None),  # a timestamp, not a measurement
+    ("record.time()", "record.time", None),
+    ("time.sleep(1)", "time.sleep", None),
+])
+def test_clock_reads_are_the_clocks_that_measure_durations(source, qualified, expected):
+    assert clock_read(call(source), qualified) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("producer.publish(msg, wait=False)", "wait=False"),
+    ("channel.basic_publish(body, nowait=True)", "nowait=True"),
+    ("queue.put(item, block=False)", "block=False"),
+    ("producer.publish(msg, wait=True)", None),
+    ("producer.publish(msg, wait=should_wait)", None),  # unknown: may wait
+    ("producer.publish(msg)", None),
+])
+def test_no_wait_argument_is_a_literal_request_not_to_wait(source, expected):
+    assert no_wait_argument(call(source)) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("channel_id", True), ("thread_ts", True), ("self._chat", True), ("ctx.channel.id", True),
+    ("topic", True), ("conversation", True),
+    ("thread_pool", True),  # first word only: a pool of threads is named as a thread
+    ("user_id", False), ("url", False), ("message.text", False), ("worker_thread", False),
+])
+def test_a_destination_is_named_by_its_first_word(name, expected):
+    assert _names_destination(name) is expected
+
+
+# --- PAR101: a clock read between two awaits -------------------------------------------
+
+
+def test_a_clock_read_between_two_awaits_keeps_them_apart():
+    assert group_lines("""
+        import time
+        import aiohttp
+        async def f(session: aiohttp.ClientSession):
+            started = time.perf_counter()
+            a = await session.get("/a")
+            took = time.perf_counter() - started
+            b = await session.get("/b")
+            return a, b, took
+    """) == []
+
+
+def test_a_clock_read_around_both_awaits_measures_them_together():
+    assert group_lines("""
+        import time
+        import aiohttp
+        async def f(session: aiohttp.ClientSession):
+            started = time.perf_counter()
+            a = await session.get("/a")
+            b = await session.get("/b")
+            return a, b, time.perf_counter() - started
+    """) == [[6, 7]]
+
+
+def test_a_timestamp_between_two_awaits_does_not_keep_them_apart():
+    assert group_lines("""
+        from datetime import datetime
+        import aiohttp
+        async def f(session: aiohttp.ClientSession):
+            a = await session.get("/a")
+            stamp = datetime.now()
+            b = await session.get("/b")
+            return a, b, stamp
+    """) == [[5, 7]]
+
+
+# --- PAR102 ----------------------------------------------------------------------------
+
+
+def test_a_loop_that_times_each_iteration_is_not_independent():
+    assert loop_reasons("""
+        import time
+        import aiohttp
+        async def f(session: aiohttp.ClientSession, urls, record):
+            for url in urls:
+                started = time.monotonic()
+                await session.head(url)
+                record(url, time.monotonic() - started)
+    """) == ["timing"]
+
+
+def test_a_call_asked_not_to_wait_has_nothing_to_overlap():
+    assert loop_reasons("""
+        async def f(changes):
+            for change in changes:
+                await change.topic.producer.publish(change.payload, wait=False)
+    """) == ["no-wait"]
+
+
+def test_a_read_asked_not_to_wait_still_makes_its_request():
+    assert loop_reasons("""
+        import aiohttp
+        async def f(session: aiohttp.ClientSession, ids):
+            return [await session.get(f"/jobs/{i}", wait=False) for i in ids]
+    """) == []
+
+
+def test_posts_of_each_item_into_one_thread_keep_their_order():
+    assert loop_reasons("""
+        async def f(client, channel_id, thread_ts, files):
+            for item in files:
+                await client.files_upload(channel=channel_id, content=item.data,
+                                          thread_ts=thread_ts)
+    """) == ["one-destination"]
+
+
+def test_posts_into_one_destination_named_by_the_receiver_keep_their_order():
+    assert "one-destination" in loop_reasons("""
+        async def f(thread, lines):
+            for line in lines:
+                await thread.post_text(line.render())
+    """)
+
+
+def test_posts_each_into_its_items_own_destination_are_independent():
+    assert loop_reasons("""
+        async def f(client, members, report):
+            for member in members:
+                await client.upload_file(channel=member.channel_id, content=report)
+    """) == []
+
+
+def test_reads_of_one_channel_are_not_posts():
+    assert loop_reasons("""
+        async def f(client, channel_id, stamps):
+            return [await client.get_replies(channel=channel_id, ts=ts) for ts in stamps]
+    """) == []
+
+
+def test_closing_responses_or_streams_is_a_local_release():
+    assert loop_reasons("""
+        async def f(streams):
+            for stream in streams:
+                await stream.response.aclose()
+    """) == ["local-release"]
+
+
+def test_closing_clients_or_sessions_is_not_a_local_release():
+    assert loop_reasons("""
+        async def f(bots):
+            for bot in bots:
+                await bot.session.close()
+    """) == []
+
+
+def test_calls_of_the_parts_of_one_serial_device_queue_on_its_link():
+    assert loop_reasons("""
+        class Strip:
+            async def erase_stats(self):
+                for plug in self._device.children:
+                    await plug.energy.erase_stats()
+    """) == ["serial-parent"]
+
+
+def test_parts_of_an_object_of_unknown_kind_are_judged_as_items():
+    assert "serial-parent" not in loop_reasons("""
+        class Board:
+            async def refresh(self):
+                for sensor in self._catalogue.sensors:
+                    await sensor.refresh()
+    """)
