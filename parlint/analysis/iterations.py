@@ -651,6 +651,8 @@ POSTING_WORDS = frozenset(
     "send post publish produce upload reply share forward emit push append write notify "
     "broadcast announce message".split()
 )
+# Words after a destination's name that still name it (`thread_ts`, `chat_id`, `topic_url`).
+_DESTINATION_SUFFIXES = frozenset(("id", "ts", "uuid", "key", "name", "url", "uri", "arn"))
 # Last parts of a path that only identify what the part before them names (`channel.id`).
 _IDENTIFIER_PARTS = frozenset(("id", "ts", "uuid", "key", "name", "pk"))
 
@@ -664,7 +666,10 @@ def _names_destination(name: str | None) -> bool:
     while len(parts) > 1 and parts[-1].lstrip("_").lower() in _IDENTIFIER_PARTS:
         parts.pop()
     words = name_words(parts[-1]) if parts else []
-    return bool(words) and words[0] in DESTINATION_WORDS
+    # `thread_ts`, `channel_name`: the destination itself; `thread_pool` is something else.
+    return bool(words) and words[0] in DESTINATION_WORDS and all(
+        w in _DESTINATION_SUFFIXES for w in words[1:]
+    )
 
 
 def one_destination_reasons(

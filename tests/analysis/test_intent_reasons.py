@@ -68,7 +68,8 @@ def test_no_wait_argument_is_a_literal_request_not_to_wait(source, expected):
 @pytest.mark.parametrize(("name", "expected"), [
     ("channel_id", True), ("thread_ts", True), ("self._chat", True), ("ctx.channel.id", True),
     ("topic", True), ("conversation", True),
-    ("thread_pool", True),  # first word only: a pool of threads is named as a thread
+    ("thread_url", True), ("topic_arn", True),
+    ("thread_pool", False), ("channel_layer", False),  # named for something else
     ("user_id", False), ("url", False), ("message.text", False), ("worker_thread", False),
 ])
 def test_a_destination_is_named_by_its_first_word(name, expected):
