@@ -604,7 +604,10 @@ def parent_writes_reasons(
     loop-invariant object owns (`for schedule in deployment.schedules`), or a list read from
     the service for one object (`messages = await client.list_messages(channel.id)`), and an
     effectful call of each iteration is addressed through that parent as well as the child
-    (`await client.delete_schedule(deployment.id, schedule.id)`). A service commonly
+    (`await client.delete_schedule(deployment.id, schedule.id)`), or the list was read for
+    that parent and the call writes each child (`versions = await
+    client.read_artifacts(key=key)`, then `await client.delete_artifact(version.id)`). A
+    service commonly
     serialises or cascades per parent: it locks the parent's row or rewrites rows every child
     shares (scheduled runs, positions, counters, a latest-version pointer), read-modify-writes
     the parent's list, or rate-limits per parent; concurrent sibling writes then contend or
@@ -616,7 +619,8 @@ def parent_writes_reasons(
     owner = _owner_of(an, collection)
     if owner is not None:
         parents.add(owner)
-    parents |= _listed_for(an, collection)
+    listed = _listed_for(an, collection)
+    parents |= listed
     if not parents:
         return []
     reasons = []
@@ -635,6 +639,11 @@ def parent_writes_reasons(
             if path is not None and any(_within(path, parent) for parent in parents):
                 addressed = path
                 break
+        if per_item and addressed is None and listed:
+            # The list was read for that parent: its items are the parent's children
+            # whether or not the write names the parent again (`delete_artifact(a.id)` for
+            # every version read for one key).
+            addressed = sorted(listed)[0]
         if per_item and addressed is not None:
             reasons.append(_reason("parent-writes", f"{site.label}` through `{addressed}",
                                    an.line(site.node)))

@@ -120,11 +120,15 @@ class AwaitInLoop(Rule):
     loop-invariant object owns (`for schedule in deployment.schedules`), or a list read from
     the service for one object (`messages = await client.list_messages(channel.id)`), and a
     call with effects by its verb (delete, remove, update, set, add, create...) names that
-    parent as well as the child (`await client.delete_schedule(deployment.id, schedule.id)`).
+    parent as well as the child (`await client.delete_schedule(deployment.id, schedule.id)`),
+    or, when the list was read for that object, writes each child by its own id
+    (`versions = await client.read_artifacts(key=key)`, then
+    `await client.delete_artifact(version.id)`).
     A service commonly serialises or cascades per parent (a lock on the parent's row, rows
     every child shares rewritten by each write, a read-modify-write of the parent's list, a
     rate limit per parent), so concurrent sibling writes contend or race. Reads of the
-    children stay reported, and so do writes of items the call names only by their own id.
+    children stay reported, and so do writes, by their own id, of items that were not read
+    for one object (a list of ids given, every board of the account).
     Nor are posts of each item into one destination that does not change from item to item
     (`files_upload(channel=channel_id, thread_ts=ts, content=item.data)`,
     `thread.post_text(line)`): a conversation, thread, chat or topic shows the posts in the

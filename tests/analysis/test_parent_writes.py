@@ -86,6 +86,34 @@ def test_writes_of_one_parents_children_keep_their_order(code, detail):
 
 
 @pytest.mark.parametrize(
+    "code, detail",
+    [
+        pytest.param(
+            """
+            async def delete_versions(client, key):
+                versions = await client.read_artifacts(key=key)
+                for version in versions:
+                    await client.delete_artifact(version.id)
+            """,
+            "client.delete_artifact` through `key",
+            id="children-read-for-one-key",
+        ),
+        pytest.param(
+            """
+            async def purge(client, channel):
+                for message in await client.list_messages(channel.id):
+                    await client.delete_message(message.id)
+            """,
+            "client.delete_message` through `channel.id",
+            id="children-listed-in-the-loop-header",
+        ),
+    ],
+)
+def test_writes_of_children_read_for_one_parent_keep_their_order_by_their_own_id(code, detail):
+    assert ("parent-writes", detail) in loop_reasons(code)
+
+
+@pytest.mark.parametrize(
     "code",
     [
         pytest.param(
@@ -106,15 +134,6 @@ def test_writes_of_one_parents_children_keep_their_order(code, detail):
                         await client.delete_deployment(deployment.id)
             """,
             id="a-page-read-for-no-parent",
-        ),
-        pytest.param(
-            """
-            async def pause(client, name):
-                found = await client.read_jobs_by_name(name=name)
-                for job in found:
-                    await client.pause_job(job.id)
-            """,
-            id="items-found-by-a-key-written-by-their-own-id",
         ),
         pytest.param(
             """
