@@ -32,6 +32,7 @@ from parlint.analysis.effects import (
     CallKind,
     clock_read,
     kind_of_name,
+    local_work,
     name_words,
     no_wait_argument,
     read_only_command,
@@ -160,6 +161,8 @@ class Reason:
             "unclear": f"`{self.detail}` is not read-only by name (its effects are unclear){at}",
             "callable": f"awaits an arbitrary callable `{self.detail}`{at}",
             "no-io": f"`{self.detail}` awaits nothing (no I/O to overlap){at}",
+            "local-work": f"`{self.detail}` is named for local work (formatting, encoding, "
+            f"serialising: no I/O to overlap){at}",
             "own-scheduler": f"driven by the project's own scheduler, not I/O: {self.detail}{at}",
             "discarded": f"`{self.detail}` is awaited for its effect (its result is unused){at}",
             "invariant": f"`{self.detail}` takes nothing from the item (belongs before the loop){at}",
@@ -1259,7 +1262,12 @@ class _FunctionAnalyser:
 
     def _no_io(self, site: AwaitSite) -> Reason | None:
         """A coroutine of this module or of the project that awaits nothing, or whose every
-        suspension is a bare yield to the project's own scheduler: no I/O to overlap."""
+        suspension is a bare yield to the project's own scheduler, or a call named for local
+        work (`await aformat_document(doc)`, `await codec.aencode(x)`): no I/O to overlap."""
+        local = local_work(method_name(site.call) or dotted_name(site.call.func)) if (
+            site.call is not None) else None
+        if local is not None:
+            return Reason("local-work", site.label, self.line(site.node))
         info = called_function(self, site.call) if site.call is not None else None
         project, call = self.ctx.project, site.call
         if info is not None and info.self_name is not None and overridable_stub(info.node):

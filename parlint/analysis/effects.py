@@ -296,3 +296,22 @@ def no_wait_argument(call: cst.Call) -> str | None:
         ):
             return f"{keyword}={value}"
     return None
+
+
+# First words of calls that compute locally: formatting, encoding, serialising. An async API
+# names them so for uniformity (`aformat`, `aencode`); they do no I/O. (`parse` and `render`
+# are left out: a document parser or a page renderer is often a remote service.)
+LOCAL_WORK_VERBS = frozenset(
+    "format decode encode serialize deserialize normalize tokenize escape unescape".split()
+)
+
+
+def local_work(name: str | None) -> str | None:
+    """The verb of a call named for local work (`aformat_document` -> `format`), or None."""
+    words = name_words((name or "").rsplit(".", 1)[-1])
+    if not words:
+        return None
+    first = words[0]
+    if first not in LOCAL_WORK_VERBS and first[:1] == "a" and first[1:] in LOCAL_WORK_VERBS:
+        first = first[1:]
+    return first if first in LOCAL_WORK_VERBS else None

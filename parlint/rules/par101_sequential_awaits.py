@@ -95,7 +95,8 @@ class SequentialAwaits(Rule):
     loads: its calls keep their order. A lookup of process-wide state that takes only the
     application object (`await get_info(app)`), or a same-module helper that answers from a
     cache before any await (a caching decorator, `if key in self._cache: return ...`), is
-    cached: it does not count towards a group. Through such a concurrency-safe service client,
+    cached: it does not count towards a group; nor does a call named for local work
+    (`await aformat_document(doc, prompt)`, `aencode`, `serialize`: no I/O). Through such a concurrency-safe service client,
     a method named by one noun whose result is used (`await hko.weather("fnd")`,
     `await api.devices()`) is a query of that service's resource and may be grouped too; a
     longer name of unclear kind (`pair_sensor`) may hide a verb and keeps its place.

@@ -95,7 +95,9 @@ class AwaitInLoop(Rule):
     callbacks, handlers), a database handle reached through the item, generic executors that
     take the operation from the item (`execute_command(*cmd.args)`), recursion over children,
     coroutines that await nothing (no I/O to overlap; also when imported from another module
-    of the same project, found from the file's path), and a loop whose results
+    of the same project, found from the file's path), calls named for local work
+    (`await aformat_document(doc, prompt)`, `aencode`, `serialize`: formatting, encoding and
+    serialising do no I/O), and a loop whose results
     replace its own iterable field (`self.ids = resolved`: an in-place normalisation). `while` loops (polling, retries, pagination) and
     `async for` bodies (streaming) are never reported.
 

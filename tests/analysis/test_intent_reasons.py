@@ -211,3 +211,33 @@ def test_parts_of_an_object_of_unknown_kind_are_judged_as_items():
                 for sensor in self._catalogue.sensors:
                     await sensor.refresh()
     """)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("aformat_document", "format"), ("format", "format"), ("encode_batch", "encode"),
+    ("async_serialize", "serialize"), ("parse_document", None), ("render", None),
+    ("fetch_format", None), ("aggregate", None),
+])
+def test_local_work_is_named_by_its_first_word(name, expected):
+    from parlint.analysis.effects import local_work
+
+    assert local_work(name) == expected
+
+
+def test_awaits_of_local_work_in_a_loop_have_no_io_to_overlap():
+    assert loop_reasons("""
+        from prompts import aformat_document
+        async def f(docs, prompt):
+            return [await aformat_document(doc, prompt) for doc in docs]
+    """) == ["local-work"]
+
+
+def test_local_work_does_not_count_towards_a_group():
+    assert group_lines("""
+        import aiohttp
+        from prompts import aformat_document
+        async def f(session: aiohttp.ClientSession, doc, prompt):
+            text = await aformat_document(doc, prompt)
+            page = await session.get("/page")
+            return text, page
+    """) == []
