@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from parlint.analysis.effects import name_words
-from parlint.analysis.facts import expression_facts
+from parlint.analysis.facts import all_params, expression_facts
 from parlint.analysis.names import access_path, dotted_name, method_name, path_root
 from parlint.analysis.walk import SCOPE_TYPES, children, suite_statements
 
@@ -233,13 +233,17 @@ CACHE_WORDS = frozenset("cache cached caches memo memos memoized memoize lru".sp
 
 
 def cached_callee_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> list[Reason]:
-    """A same-module helper that answers from a cache before any await (`if key in
-    self._cache: return self._cache[key]`, or a caching decorator): most iterations do no
-    I/O, and overlapping the misses would fetch the same entry twice."""
+    """A helper that answers from a cache before any await (`if key in self._cache: return
+    self._cache[key]`, `try: return cls.by_id[key] except KeyError: ...`, or a caching
+    decorator), of this module or, reached by an imported name, of another module of the
+    project: most iterations do no I/O, and overlapping the misses would fetch the same
+    entry twice."""
     reasons = []
     for site in sites:
         found = callee(an, site.call) if site.call is not None else None
         if found is None:
+            if site.call is not None and _project_cached(an, site.call):
+                reasons.append(_reason("cached", site.label, an.line(site.node)))
             continue
         node = found[0]
         decorated = any(
@@ -252,9 +256,26 @@ def cached_callee_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> 
     return reasons
 
 
+def _project_cached(an: _FunctionAnalyser, call: cst.Call) -> bool:
+    """`await pu.Puppet.get_by_tgid(tgid)`: a coroutine of another module of the project,
+    reached by an imported name, that returns a value held in memory before its first
+    await (`project.Project.answers_from_cache`)."""
+    from parlint.analysis.project import imported_name
+
+    project = an.ctx.project
+    if project is None:
+        return False
+    qualified = imported_name(dotted_name(call.func), an.imports)
+    return qualified is not None and project.answers_from_cache(qualified, True)
+
+
 def _returns_from_cache_first(fn: cst.FunctionDef) -> bool:
-    """An `if` before the function's first await whose test reads a cache and whose body
-    returns."""
+    """Before the function's first await: an `if` whose test reads a cache and whose body
+    returns, or that returns a lookup of held state (`if key in self._users: return
+    self._users[key]`), or a `try` returning such a lookup whose handler catches the missing
+    key (as `project.returns_held_value_first` on Python's tree)."""
+    params = {p.name.value for p in all_params(fn.params)}
+    local: set[str] = set()
     for stmt in suite_statements(fn.body):
         if isinstance(stmt, cst.If):
             reads = expression_facts(stmt.test).reads
@@ -263,9 +284,58 @@ def _returns_from_cache_first(fn: cst.FunctionDef) -> bool:
             returns = any(isinstance(n, cst.Return) for n in _walk(stmt.body))
             if words & CACHE_WORDS and returns:
                 return True
+            if _returns_held(stmt.body, params, local):
+                return True
+        if isinstance(stmt, cst.Try) and _returns_held(stmt.body, params, local) and any(
+            _catches_missing(h.type) for h in stmt.handlers
+        ):
+            return True
         if any(isinstance(n, cst.Await) for n in _walk(stmt)):
             return False
+        local |= {n.value for n in _walk(stmt) if isinstance(n, cst.AssignTarget)
+                  for n in (n.target,) if isinstance(n, cst.Name)}
     return False
+
+
+def _returns_held(suite: cst.BaseSuite, params: set[str], local: set[str]) -> bool:
+    """A `return` among the suite's statements of a lookup in a container that outlives
+    the call (`self.x[k]`, `cls.x.get(k)`, a module-level name's item)."""
+    for stmt in suite_statements(suite):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Return) and _held_lookup(small.value, params, local):
+                return True
+    return False
+
+
+def _held_lookup(expr: cst.BaseExpression | None, params: set[str], local: set[str]) -> bool:
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
+        expr.func.attr.value == "get"
+    ):
+        container: cst.BaseExpression = expr.func.value
+    elif isinstance(expr, cst.Subscript):
+        container = expr.value
+    else:
+        return False
+    root = container
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return False
+    if isinstance(container, cst.Attribute):
+        return True
+    return root.value not in params and root.value not in local
+
+
+_MISSING_KEY = frozenset(("KeyError", "LookupError", "IndexError", "AttributeError"))
+
+
+def _catches_missing(caught: cst.BaseExpression | None) -> bool:
+    if isinstance(caught, cst.Tuple):
+        return any(_catches_missing(e.value) for e in caught.elements)
+    name = (dotted_name(caught) or "").rsplit(".", 1)[-1] if caught is not None else ""
+    return name in _MISSING_KEY
 
 
 def _awaited_receiver_roots(fn: cst.FunctionDef) -> set[str]:

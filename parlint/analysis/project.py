@@ -864,22 +864,56 @@ class Project:
                 writes.add(path + rest)
         return _outermost(effects.state_reads), _outermost(writes)
 
+    def answers_from_cache(self, dotted: str | None, imported: bool) -> bool:
+        """Whether the project function, or method reached through its class, that `dotted`
+        names (as `call_effects` takes it) returns a value held in memory before its first
+        await (`try: return cls.by_id[key] except KeyError: ...`, `if key in self._cache:
+        return self._cache[key]`). Its decorators do not matter: a lock or a registry
+        wrapped around it leaves the lookup first. False when unknown."""
+        if not dotted:
+            return False
+        start, parts = self._start(dotted, imported)
+        if start is None:
+            return False
+        bound, rest = self._walk(start, parts)
+        if bound is None or bound[0] != "name":
+            return False
+        _, _path, facts, name, binding = bound
+        if not isinstance(binding, Definition):
+            return False
+        node: ast.AST | None = None
+        if binding.kind == "class" and len(rest) == 1:
+            owner = facts._node(name, ast.ClassDef)
+            methods = [stmt for stmt in getattr(owner, "body", ())
+                       if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                       and stmt.name == rest[0]]
+            node = methods[-1] if methods else None
+        elif binding.kind != "class" and not rest:
+            node = facts._node(name, (ast.FunctionDef, ast.AsyncFunctionDef))
+        return isinstance(node, ast.AsyncFunctionDef) and returns_held_value_first(node)
+
     def _called(self, dotted: str, imported: bool, receiver: str | None) -> _Callee | None:
         """The project function a call of the analysed file names (see `call_effects`)."""
+        start, parts = self._start(dotted, imported)
+        return self._callee_at(start, parts, receiver) if start is not None else None
+
+    def _start(self, dotted: str, imported: bool) -> tuple[_Bound | None, list[str]]:
+        """The binding a called dotted name starts from, and its parts after it: a name of
+        the analysed module, or (`imported`) the module `.mod.f` names from the importing
+        file's package or `pkg.mod.f` from the import root. None when there is none."""
         level = len(dotted) - len(dotted.lstrip(".")) if imported else 0
         parts = dotted[level:].split(".")
         start: _Bound | None
         if not imported:
-            start = self._bound(self.file, parts[0], set())  # a name of the analysed module
+            start = self._bound(self.file, parts[0], set())
         else:
-            # `.mod.f` from the importing file's package; `pkg.mod.f` from the import root.
             found = self._module_file(self.file, level, [] if level else parts[:1])
             start = ("module", found) if found is not None else None
         if level == 0:
             parts = parts[1:]
         if start is None or not all(parts):
-            return None
-        return self._callee_at(start, parts, receiver)
+            return None, parts
+        return start, parts
 
     def _callee_at(self, bound: _Bound | None, rest: list[str],
                    receiver: str | None) -> _Callee | None:
@@ -1354,3 +1388,76 @@ def imported_name(dotted: str | None, imports: ImportTable) -> str | None:
     if dotted.split(".", 1)[0] not in imports.bindings:
         return None
     return imports.resolve(dotted)
+
+
+# Errors a lookup raises when the key is not held (`try: return cache[key] except KeyError`).
+_MISSING_KEY = frozenset(("KeyError", "LookupError", "IndexError", "AttributeError"))
+
+
+def _held_lookup(expr: ast.expr | None, params: set[str], local: set[str]) -> bool:
+    """`self._users[uid]`, `cls.by_id.get(key)`, `_CACHE[key]`: a lookup in a container that
+    outlives the call (an attribute of the instance or class, or a module-level name), not in
+    a parameter or a local."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (
+        expr.func.attr == "get"
+    ):
+        container: ast.expr = expr.func.value
+    elif isinstance(expr, ast.Subscript):
+        container = expr.value
+    else:
+        return False
+    root = container
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return False
+    if isinstance(container, ast.Attribute):
+        return True  # `self.x[k]`, `cls.x[k]`, `module_state.x[k]`
+    return root.id not in params and root.id not in local
+
+
+def returns_held_value_first(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function's body, before its first await, returns a lookup of held state
+    (see `_held_lookup`): inside an `if` (`if key in self._cache: return self._cache[key]`)
+    or in the body of a `try` whose handler catches the missing key. Such a coroutine
+    answers from memory whenever the entry is there: most calls do no I/O."""
+    params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+    local: set[str] = set()
+    for stmt in fn.body:
+        own = [n for n in _own_nodes_of(stmt)]
+        if isinstance(stmt, ast.If) and any(
+            isinstance(n, ast.Return) and _held_lookup(n.value, params, local)
+            for n in stmt.body
+        ):
+            return True
+        if isinstance(stmt, ast.Try) and any(
+            isinstance(n, ast.Return) and _held_lookup(n.value, params, local)
+            for n in stmt.body
+        ) and any(_catches_missing(h.type) for h in stmt.handlers):
+            return True
+        if any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in own):
+            return False
+        for n in own:
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                local.add(n.id)
+    return False
+
+
+def _own_nodes_of(stmt: ast.stmt) -> list[ast.AST]:
+    """The nodes of a statement, nested functions and classes left out."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if node is not stmt and isinstance(node, _SCOPES):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _catches_missing(caught: ast.expr | None) -> bool:
+    if isinstance(caught, ast.Tuple):
+        return any(_catches_missing(e) for e in caught.elts)
+    name = caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", None)
+    return name in _MISSING_KEY

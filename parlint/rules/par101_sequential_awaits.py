@@ -93,10 +93,12 @@ class SequentialAwaits(Rule):
     type may hold one connection, talk to a small
     device that answers one request at a time, log in on its first call or cache what it
     loads: its calls keep their order. A lookup of process-wide state that takes only the
-    application object (`await get_info(app)`), or a same-module helper that answers from a
-    cache before any await (a caching decorator, `if key in self._cache: return ...`), is
-    cached: it does not count towards a group; nor does a call named for local work
-    (`await aformat_document(doc, prompt)`, `aencode`, `serialize`: no I/O). Through such a concurrency-safe service client,
+    application object (`await get_info(app)`), or a helper that answers from a cache before
+    any await (a caching decorator, `if key in self._cache: return ...`, `try: return
+    cls.by_id[key] except KeyError: ...`; of this module, or of another module of the project
+    reached by an imported name), is cached: it does not count towards a group; nor does a
+    call named for local work (`await aformat_document(doc, prompt)`, `aencode`,
+    `serialize`: no I/O). Through such a concurrency-safe service client,
     a method named by one noun whose result is used (`await hko.weather("fnd")`,
     `await api.devices()`) is a query of that service's resource and may be grouped too; a
     longer name of unclear kind (`pair_sensor`) may hide a verb and keeps its place.

@@ -112,8 +112,10 @@ class AwaitInLoop(Rule):
     through a same-module helper that only awaits the item's methods (listeners, platforms,
     hooks, uploads: items fetched by an awaited request are remote resources and stay
     reported); items that are parts of one object built here around a shared object
-    (`factory = ServiceFactory(site_id, api)`); a same-module helper that answers from a
-    cache before any await (a caching decorator, or `if key in self._cache: return ...`);
+    (`factory = ServiceFactory(site_id, api)`); a helper that answers from a cache before
+    any await (a caching decorator, `if key in self._cache: return ...`, or `try: return
+    cls.by_id[key] except KeyError: ...`; of this module, or of another module of the project
+    reached by an imported name);
     a project function that writes into an object every iteration passes it or into class
     or module state (`client.message_cache[k] = m`, `Sticker.cache[k] = name`);
     awaits that run only for the item equal to one fixed value (a search); a loop that

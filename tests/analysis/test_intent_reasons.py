@@ -241,3 +241,98 @@ def test_local_work_does_not_count_towards_a_group():
             page = await session.get("/page")
             return text, page
     """) == []
+
+
+# --- helpers that answer from memory before any I/O ------------------------------------
+
+
+def test_a_same_module_helper_returning_a_held_entry_first_is_cached():
+    assert loop_reasons("""
+        _USERS = {}
+
+        async def get_user(uid):
+            try:
+                return _USERS[uid]
+            except KeyError:
+                pass
+            user = await fetch_user(uid)
+            _USERS[uid] = user
+            return user
+
+        async def f(ids):
+            return [await get_user(uid) for uid in ids]
+    """) == ["cached"]
+
+
+def test_a_lookup_in_a_parameter_or_local_is_not_held_state():
+    import ast
+
+    from parlint.analysis.project import returns_held_value_first
+
+    def first(code: str) -> bool:
+        (fn,) = ast.parse(textwrap.dedent(code)).body
+        return returns_held_value_first(fn)
+
+    assert first("""
+        async def get(self, key):
+            if key in self._users:
+                return self._users[key]
+            return await self.api.get_user(key)
+    """)
+    assert first("""
+        async def get(key):
+            try:
+                return _CACHE[key]
+            except KeyError:
+                return await fetch(key)
+    """)
+    assert not first("""
+        async def get(mapping, key):
+            if key in mapping:
+                return mapping[key]
+            return await fetch(key)
+    """)
+    assert not first("""
+        async def get(self, key):
+            found = await self.api.get_user(key)
+            if found:
+                return self._users[key]
+    """)
+    assert not first("""
+        async def get(self, key):
+            try:
+                return self._users[key]
+            except ValueError:
+                return await self.api.get_user(key)
+    """)
+
+
+def test_a_project_coroutine_of_another_module_answering_from_memory_is_cached(tmp_path):
+    from parlint.analysis.project import Project
+
+    package = tmp_path / "bridge"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "puppet.py").write_text(textwrap.dedent("""
+        class Puppet:
+            by_tgid = {}
+
+            @classmethod
+            @async_getter_lock
+            async def get_by_tgid(cls, tgid, *, create=True):
+                try:
+                    return cls.by_tgid[tgid]
+                except KeyError:
+                    pass
+                return await cls.db.fetch(tgid)
+
+            @classmethod
+            async def get_fresh(cls, tgid):
+                return await cls.db.fetch(tgid)
+    """))
+    user = package / "user.py"
+    user.write_text("from . import puppet as pu\\n")
+    project = Project(str(user))
+    assert project.answers_from_cache(".puppet.Puppet.get_by_tgid", True)
+    assert not project.answers_from_cache(".puppet.Puppet.get_fresh", True)
+    assert not project.answers_from_cache(".puppet.Missing.get", True)
