@@ -533,6 +533,10 @@ class Summaries(Mapping[str, Summary]):
     def __len__(self) -> int:
         return len(self.ctx.functions)
 
+    def self_callees(self, key: str) -> set[str]:
+        """The methods of `self` the function `key` calls in its own body."""
+        return self._own(key)[1]
+
     def _own(self, key: str) -> tuple[Summary, set[str], set[str]]:
         if key not in self.own:
             self.own[key] = _local_summary(self.ctx, self.ctx.functions[key])

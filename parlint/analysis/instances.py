@@ -1,0 +1,353 @@
+"""Calls of methods of the project's own classes: what they touch of their instance, and which
+objects they await through.
+
+A call of a method the module summarises (`summaries.Summary`) reads and writes what its
+summary says of its instance, not the whole instance: `await self.get_projects()` reads and
+writes `self._projects` and `self.api`, `await self.get_labels()` `self._labels` and
+`self.api`; the two touch disjoint state. What a summary does not say is which objects the
+method awaits through: two awaits through one object of unknown type are not grouped
+(receivers.py), and two methods that await through the same `self._client` of unknown type
+are no more independent than the two awaits. So each method's `MethodModel` also holds the
+objects of unknown type it awaits through (as `_FunctionAnalyser._objects` judges them in
+that method: known concurrency-safe receivers and service clients left out), over the methods
+of `self` it calls. A method that awaits through a local alias or a parameter of unknown
+type (`client = self._pick()`; `await client.get()`) has no model: what it goes through is
+the caller's or unknown, and the call keeps today's answer.
+
+The same holds for a receiver whose class the project defines (`InstanceClass`):
+`coordinator: Coordinator = ...`, `self._repo = UserRepo(...)`, or a receiver of unknown type
+on which the function awaits two or more distinct methods that exactly one class of the module
+or of its own package defines (all of them). The class's methods are judged by the module that
+defines it: this one (its `ModuleContext`), or another module of the package, parsed with
+libcst once per content and reduced at once to the models of its class's methods.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator
+
+import libcst as cst
+
+from parlint.analysis.effects import EffectPatterns
+from parlint.analysis.facts import Facts, all_params, suite_facts
+from parlint.analysis.names import access_path, dotted_name, path_root, qualified_name
+from parlint.analysis.project import Definition
+from parlint.analysis.receivers import object_of
+from parlint.analysis.summaries import (
+    OFFLOAD_CALLS,
+    ModuleContext,
+    Summary,
+    build_module_context,
+)
+from parlint.analysis.walk import SCOPE_TYPES, children
+
+if TYPE_CHECKING:
+    from parlint.analysis.dependence import _FunctionAnalyser
+
+# Another module of the project this long or longer is not parsed for its classes (libcst's
+# parse costs ~50 us a line): its classes have no models.
+MAX_IMPORTED_LINES = 3000
+# Models of imported classes kept per process: (path, digest, class) -> method -> model.
+MAX_IMPORTED_CLASSES = 128
+
+
+@dataclass(frozen=True)
+class MethodModel:
+    """What a call of a method does to its instance, in the method's own terms (`self.x`):
+    its summary (reads, writes, serial resources, effects), and the objects of unknown type
+    it awaits through (`self._client`; module globals by their names)."""
+
+    summary: Summary
+    objects: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ModelledCall:
+    """A call of a modelled method, in the caller's terms: `prefix` is the receiver
+    (`self`, `coordinator`, `self._repo`) the model's `self` stands for."""
+
+    model: MethodModel
+    prefix: str
+    method: str
+    on_self: bool  # a method of the caller's own `self`
+    # The defining module's globals, for a class of another module: `<tag>:NAME` (they are not
+    # the caller's names); None for this module.
+    module_tag: str | None = None
+
+    def rename(self, path: str) -> str:
+        """A model path in the caller's terms: `self.x` -> `<prefix>.x`; a global of the
+        defining module by its name (tagged by its module when that is another)."""
+        if path_root(path) == "self":
+            return self.prefix + path[4:]
+        return path if self.module_tag is None else f"{self.module_tag}:{path}"
+
+    @property
+    def objects(self) -> frozenset[str]:
+        """The objects the call goes through, in the caller's terms. An instance other than
+        `self` also stands for itself, by the method called (`coordinator.get_projects`):
+        another call through that instance whose method has no model goes through all of it
+        (`coordinator`) and overlaps it, while two modelled methods do not. (A method of
+        `self` without a summary is taken to write all of `self` instead.)"""
+        renamed = set(map(self.rename, self.model.objects))
+        if not self.on_self:
+            renamed.add(f"{self.prefix}.{self.method}")
+        return frozenset(renamed)
+
+
+def module_tag(path: str) -> str:
+    """A name for another module's globals that no path of the caller's can overlap."""
+    return "<" + path.replace(".", "_").replace("[", "_") + ">"
+
+
+# --- models of one module's methods ------------------------------------------------------
+
+
+def method_model(
+    ctx: ModuleContext, key: str, analyser: Callable[[cst.FunctionDef], _FunctionAnalyser]
+) -> MethodModel | None:
+    """The model of the method `key` (`Class.name`) of `ctx`'s module, None when it has none
+    (no summary; it touches all of `self`; it awaits through a local alias or a parameter of
+    unknown type, itself or through the methods of `self` it calls). `analyser` makes the
+    per-function analyser that judges objects in a method (dependence._FunctionAnalyser)."""
+    cache: dict[str, MethodModel | None] = vars(ctx).setdefault("_parlint_method_models", {})
+    if key in cache:
+        return cache[key]
+    cache[key] = None
+    info = ctx.functions.get(key)
+    if info is None or info.self_name is None or key not in ctx.summaries:
+        return None
+    summary = ctx.summaries[key]
+    if summary.touches_self:
+        return None
+    objects: set[str] = set()
+    for reached in _reached_methods(ctx, key):
+        own = _own_objects(ctx, reached, analyser)
+        if own is None:
+            return None
+        objects |= own
+    cache[key] = MethodModel(summary, frozenset(objects))
+    return cache[key]
+
+
+def _reached_methods(ctx: ModuleContext, key: str) -> list[str]:
+    """`key` and the methods of `self` it reaches through calls on `self`."""
+    reached, pending = [key], [key]
+    while pending:
+        for callee in sorted(ctx.summaries.self_callees(pending.pop())):  # type: ignore[attr-defined]
+            if callee not in reached:
+                reached.append(callee)
+                pending.append(callee)
+    return reached
+
+
+def _own_objects(
+    ctx: ModuleContext, key: str, analyser: Callable[[cst.FunctionDef], _FunctionAnalyser]
+) -> set[str] | None:
+    """The objects of unknown type the method's own body awaits through, `self`-rooted as
+    `self.x` (None: through a local alias or a parameter, which the model cannot name)."""
+    cache: dict[str, set[str] | None] = vars(ctx).setdefault("_parlint_own_objects", {})
+    if key not in cache:
+        cache[key] = _judge_own_objects(ctx, key, analyser)
+    return cache[key]
+
+
+def _judge_own_objects(
+    ctx: ModuleContext, key: str, analyser: Callable[[cst.FunctionDef], _FunctionAnalyser]
+) -> set[str] | None:
+    info = ctx.functions[key]
+    self_name = info.self_name or "self"
+    judge = analyser(info.node)
+    facts = suite_facts(info.node.body)
+    fresh = _fresh_locals(info.node, facts, judge)
+    params = {p.name.value for p in all_params(info.node.params)}
+    found: set[str] = set()
+    for call, receiver in _awaited_calls(info.node, judge):
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        qualified = qualified_name(call.func, judge.imports)
+        offload = qualified in OFFLOAD_CALLS or method in OFFLOAD_CALLS
+        callee = call.args[0].value if offload and call.args else call.func
+        if isinstance(callee, cst.Name) and callee.value not in ctx.functions and (
+            callee.value not in judge.imports.bindings
+        ) and callee.value in facts.binds | params:
+            # A callable held in a local or a parameter (`fn = getattr(self._db, name)`;
+            # `await fn(...)`): what it goes through is not visible.
+            return None
+        objects = set(judge._objects(call, receiver, offload))  # noqa: SLF001 - one judgement
+        if isinstance(callee, cst.Name):
+            # A function handed an object of the instance (`await fetch(self._conn, q)`):
+            # through that object, unless it is known concurrency-safe.
+            for arg in call.args[1:] if offload else call.args:
+                obj = object_of(access_path(arg.value), self_name)
+                if obj is not None and path_root(obj) == self_name and (
+                    not judge._concurrency_safe(obj)  # noqa: SLF001
+                ):
+                    objects.add(obj)
+        for obj in objects:
+            root = path_root(obj)
+            if root == self_name:
+                found.add("self" + obj[len(self_name):])
+            elif root in fresh:
+                continue  # made by this call of the method (a response, a fresh client)
+            elif root in ctx.globals and root not in facts.binds:
+                found.add(obj)
+            else:
+                return None  # a parameter or a local alias: not nameable from the caller
+    return found
+
+
+def _awaited_calls(
+    fn: cst.FunctionDef, judge: _FunctionAnalyser
+) -> list[tuple[cst.Call, str | None]]:
+    """The calls a body awaits, and those of its `async with` items and `async for`
+    iterables (they await too), each with its receiver path (None for a module's function);
+    `async with self._lock:` counts as a call through `self._lock`."""
+    out: list[tuple[cst.Call, str | None]] = []
+
+    def add(expr: cst.BaseExpression) -> None:
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        if isinstance(expr, cst.Call):
+            receiver = None
+            if isinstance(expr.func, cst.Attribute):
+                receiver = access_path(expr.func.value)
+                if receiver is not None and path_root(receiver) in judge.imports.bindings:
+                    receiver = None
+            out.append((expr, receiver))
+        else:
+            path = access_path(expr)
+            if path is not None and path_root(path) not in judge.imports.bindings:
+                # A path entered as a context (`async with self._lock:`): through itself.
+                out.append((cst.Call(func=cst.Attribute(value=expr, attr=cst.Name("_"))),
+                            path))
+
+    for node in _own_nodes(fn):
+        kind = type(node)
+        if kind is cst.Await:
+            add(node.expression)  # type: ignore[attr-defined]
+        elif kind is cst.With and node.asynchronous is not None:  # type: ignore[attr-defined]
+            for item in node.items:  # type: ignore[attr-defined]
+                add(item.item)
+        elif kind is cst.For and node.asynchronous is not None:  # type: ignore[attr-defined]
+            add(node.iter)  # type: ignore[attr-defined]
+        elif kind is cst.CompFor and node.asynchronous is not None:  # type: ignore[attr-defined]
+            add(node.iter)  # type: ignore[attr-defined]
+    return out
+
+
+def _own_nodes(fn: cst.FunctionDef) -> Iterator[cst.CSTNode]:
+    """The nodes of a function's body, not of the scopes nested in it."""
+    stack: list[cst.CSTNode] = [fn.body]
+    while stack:
+        node = stack.pop()
+        if type(node) not in SCOPE_TYPES:
+            yield node
+            stack.extend(children(node))
+
+
+def _fresh_locals(fn: cst.FunctionDef, facts: Facts, judge: _FunctionAnalyser) -> set[str]:
+    """Local names every binding of which makes a new object for this call: the result of an
+    awaited call (`resp = await session.get(url)`), a `with ... as` target, or a constructor
+    of an imported or capitalised name (`client = aiohttp.ClientSession()`). A name bound
+    from anything else (`client = self._client`, `c = self._pick()`, a loop target) may be an
+    object the instance keeps."""
+    params = {p.name.value for p in all_params(fn.params)}
+    fresh: dict[str, bool] = {}
+    for node in _own_nodes(fn):
+        kind = type(node)
+        if kind is cst.Assign or kind is cst.AnnAssign:
+            targets = [t.target for t in node.targets] if kind is cst.Assign else [  # type: ignore[attr-defined]
+                node.target]  # type: ignore[attr-defined]
+            value = node.value  # type: ignore[attr-defined]
+            made = value is not None and _constructs(value, judge)
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    fresh[target.value] = fresh.get(target.value, True) and made
+        elif kind is cst.WithItem and node.asname is not None:  # type: ignore[attr-defined]
+            target = node.asname.name  # type: ignore[attr-defined]
+            if isinstance(target, cst.Name):
+                fresh.setdefault(target.value, True)
+    # Bound any other way too (a loop target, a walrus, augmented): not fresh.
+    return {name for name, made in fresh.items() if made and name not in params
+            and name in facts.binds}
+
+
+def _constructs(value: cst.BaseExpression, judge: _FunctionAnalyser) -> bool:
+    if isinstance(value, cst.Await):
+        return isinstance(value.expression, cst.Call)
+    if not isinstance(value, cst.Call):
+        return False
+    name = dotted_name(value.func)
+    if name is None:
+        return False
+    return path_root(name) in judge.imports.bindings or name.rsplit(".", 1)[-1][:1].isupper()
+
+
+# --- classes of other modules of the project ---------------------------------------------
+
+_IMPORTED: OrderedDict[tuple[str, str, str], dict[str, MethodModel | None] | None] = (
+    OrderedDict()
+)
+
+
+def clear_imported_models() -> None:
+    _IMPORTED.clear()
+
+
+def imported_class(ctx: ModuleContext, qualified: str) -> tuple[str, str, ModuleFacts] | None:
+    """The file, class name and module facts of a class the project defines in another
+    module, by the name this module imports it as (`.coordinator.Coordinator`), None when
+    unknown (every module read is recorded as a dependency)."""
+    project = ctx.project
+    if project is None or not qualified:
+        return None
+    level = len(qualified) - len(qualified.lstrip("."))
+    parts = qualified[level:].split(".")
+    if not parts or not all(parts) or (level == 0 and len(parts) < 2):
+        return None
+    module = project._module_file(project.file, level, parts[:-1])  # noqa: SLF001
+    if module is None:
+        return None
+    bound = project._bound(module, parts[-1], set())  # noqa: SLF001
+    if bound is None or bound[0] != "name":
+        return None
+    _, path, facts, name, binding = bound
+    if not isinstance(binding, Definition) or binding.kind != "class" or path == project.file:
+        return None
+    return path, name, facts
+
+
+def imported_models(
+    ctx: ModuleContext, path: str, class_name: str, facts: ModuleFacts,
+    analyser: Callable[[cst.FunctionDef, ModuleContext], _FunctionAnalyser],
+) -> dict[str, MethodModel | None] | None:
+    """Method -> model for the class `class_name` of the project module at `path` (judged in
+    that module, without facts of further modules: its objects are then only more often of
+    unknown type), None when the module is not parsed."""
+    digest = ctx.project.dependencies.get(path) if ctx.project is not None else None
+    key = (path, getattr(digest, "digest", None) or "", class_name)
+    if key in _IMPORTED:
+        _IMPORTED.move_to_end(key)
+        return _IMPORTED[key]
+    models: dict[str, MethodModel | None] | None = None
+    if facts.text.count("\n") < MAX_IMPORTED_LINES:
+        try:
+            module = cst.parse_module(facts.text)
+        except Exception:  # noqa: BLE001 - a module libcst cannot parse: no models
+            module = None
+        if module is not None:
+            other = build_module_context(module, ctx.patterns)
+            models = {
+                info.node.name.value: method_model(
+                    other, info.key, lambda fn: analyser(fn, other))
+                for info in other.functions.values() if info.class_name == class_name
+            }
+    _IMPORTED[key] = models
+    while len(_IMPORTED) > MAX_IMPORTED_CLASSES:
+        _IMPORTED.popitem(last=False)
+    return models
+
+
+if TYPE_CHECKING:
+    from parlint.analysis.project import ModuleFacts
