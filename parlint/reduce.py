@@ -93,8 +93,9 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 # Identifiers not right after a dot (`.x` is an attribute; `x`, `f(...)` are names).
 _PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
 # A plain name called (`name(`, blanks, continuations or comments between).
-# Any attribute's name (`x.name`, blanks or continuations around the dot).
-_ATTRIBUTE_NAME = re.compile(r"\.(?:\s|\\)*([^\W\d]\w*)")
+# Any attribute's name (`x.name`, blanks or continuations around the dot), with the word just
+# before the dot (`x`; empty after a call or a subscript).
+_ATTRIBUTE_NAME = re.compile(r"(\w*)(?:\s|\\)*\.(?:\s|\\)*([^\W\d]\w*)")
 _PLAIN_CALL = re.compile(r"(?<![.\w])([^\W\d]\w*)" + _GAP + r"\(")
 # Lines as Python's tokenizer and libcst count them (engine.split_lines).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -603,7 +604,8 @@ def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept |
             # A method of any class of the module through another receiver (or an alias of
             # one): a receiver of a project class is judged by its method's model
             # (analysis.instances), of a class by its type or by the methods awaited on it.
-            for name in set(_ATTRIBUTE_NAME.findall(text)):
+            for name in {name for before, name in _ATTRIBUTE_NAME.findall(text)
+                         if before not in receivers}:
                 pending.extend(
                     (f, True) for f in by_name.get(name, ()) if f.method_of is not None
                 )
