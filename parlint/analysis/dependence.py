@@ -547,6 +547,10 @@ class _FunctionAnalyser:
             return ModelledCall(model, receiver, method, True) if model is not None else None
         if rclass is not None or receiver == self.self_name:
             return None
+        if len(self._awaited_methods().get(receiver, ())) < 2:
+            # One call through the receiver: nothing shares it (its model would only add
+            # conflicts the name of its method already gives), and another module is not read.
+            return None
         found = self._instance_class(receiver)
         if found is None:
             return None
@@ -598,7 +602,7 @@ class _FunctionAnalyser:
         """A receiver of unknown type on which the function awaits two or more distinct
         methods that exactly one class defines (all of them), among the classes of the module
         and those it imports from its own project: taken as an instance of that class."""
-        methods = self._awaited_methods().get(receiver, set())
+        methods = set(self._awaited_methods().get(receiver, ()))
         if len(methods) < 2:
             return None
         ctx = self.ctx
@@ -624,14 +628,14 @@ class _FunctionAnalyser:
             return None
         return self._project_class(found[0])
 
-    def _awaited_methods(self) -> dict[str, set[str]]:
-        """Receiver path -> the methods the function awaits on it."""
+    def _awaited_methods(self) -> dict[str, list[str]]:
+        """Receiver path -> the methods the function awaits on it, once per call."""
         if "_awaited" not in self.__dict__:
-            awaited: dict[str, set[str]] = {}
+            awaited: dict[str, list[str]] = {}
             for call_site in suite_facts(self.fn.body).calls:
                 method = method_name(call_site.call)
                 if call_site.awaited and call_site.receiver and method:
-                    awaited.setdefault(call_site.receiver, set()).add(method)
+                    awaited.setdefault(call_site.receiver, []).append(method)
             self.__dict__["_awaited"] = awaited
         return self.__dict__["_awaited"]
 

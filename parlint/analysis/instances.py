@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 # Another module of the project this long or longer is not parsed for its classes (libcst's
 # parse costs ~50 us a line): its classes have no models.
 MAX_IMPORTED_LINES = 3000
-# Models of imported classes kept per process: (path, digest, class) -> method -> model.
+# Models of imported classes kept per process.
 MAX_IMPORTED_CLASSES = 128
 
 
@@ -286,9 +286,10 @@ def _constructs(value: cst.BaseExpression, judge: _FunctionAnalyser) -> bool:
 
 # --- classes of other modules of the project ---------------------------------------------
 
-_IMPORTED: OrderedDict[tuple[str, str, str], dict[str, MethodModel | None] | None] = (
-    OrderedDict()
-)
+# (path, digest, class, the analysis options) -> method -> model.
+_IMPORTED: OrderedDict[
+    tuple[str, str, str, EffectPatterns], dict[str, MethodModel | None] | None
+] = OrderedDict()
 
 
 def clear_imported_models() -> None:
@@ -326,7 +327,7 @@ def imported_models(
     that module, without facts of further modules: its objects are then only more often of
     unknown type), None when the module is not parsed."""
     digest = ctx.project.dependencies.get(path) if ctx.project is not None else None
-    key = (path, getattr(digest, "digest", None) or "", class_name)
+    key = (path, getattr(digest, "digest", None) or "", class_name, ctx.patterns)
     if key in _IMPORTED:
         _IMPORTED.move_to_end(key)
         return _IMPORTED[key]
