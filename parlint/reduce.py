@@ -93,6 +93,8 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 # Identifiers not right after a dot (`.x` is an attribute; `x`, `f(...)` are names).
 _PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
 # A plain name called (`name(`, blanks, continuations or comments between).
+# A name after a dot (`x.name`, blanks or continuations around the dot).
+_DOTTED_NAME = re.compile(r"\.(?:\s|\\)*([^\W\d]\w*)")
 _PLAIN_CALL = re.compile(r"(?<![.\w])([^\W\d]\w*)" + _GAP + r"\(")
 # Lines as Python's tokenizer and libcst count them (engine.split_lines).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -558,6 +560,7 @@ def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept |
     for d in defs:
         if d.method_of is not None:
             class_methods.setdefault(d.method_of, {}).setdefault(d.node.name, []).append(d)
+    method_names = {name for methods in class_methods.values() for name in methods}
     spans = {
         node.name: (node.lineno, node.end_lineno or node.lineno)
         for node in (scan.tree.body if scan.tree is not None else ())
@@ -614,7 +617,8 @@ def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept |
             # the one that defines two or more methods awaited on it.
             # (A method of the own instance is the own class's: followed above.)
             awaited = {r: names for r, names in (
-                _awaited_methods(d.node) if class_methods else {}).items()
+                _awaited_methods(d.node) if method_names.intersection(
+                    _DOTTED_NAME.findall(text)) else {}).items()
                 if r not in receivers}
             called = set().union(*awaited.values()) if awaited else set()
             for cls, methods in class_methods.items():

@@ -51,6 +51,7 @@ from parlint.analysis.instances import (
     imported_models,
     method_model,
     module_tag,
+    own_package_name,
 )
 from parlint.analysis.iterations import (
     ITERATION_TEMPLATES,
@@ -601,7 +602,7 @@ class _FunctionAnalyser:
     ) -> tuple[Callable[[str], MethodModel | None], str | None] | None:
         """A receiver of unknown type on which the function awaits two or more distinct
         methods that exactly one class defines (all of them), among the classes of the module
-        and those it imports from its own project: taken as an instance of that class."""
+        and those it imports from its own package: taken as an instance of that class."""
         methods = set(self._awaited_methods().get(receiver, ()))
         if len(methods) < 2:
             return None
@@ -614,7 +615,9 @@ class _FunctionAnalyser:
         for local, qualified in sorted(self.imports.bindings.items()):
             if len(found) > 1:
                 return None
-            if "." not in qualified or local in ctx.class_types:
+            if "." not in qualified or local in ctx.class_types or not own_package_name(
+                ctx, qualified
+            ):
                 continue
             imported = imported_class(ctx, qualified)
             if imported is None:
@@ -634,7 +637,9 @@ class _FunctionAnalyser:
             awaited: dict[str, list[str]] = {}
             for call_site in suite_facts(self.fn.body).calls:
                 method = method_name(call_site.call)
-                if call_site.awaited and call_site.receiver and method:
+                if call_site.awaited and call_site.receiver and method and (
+                    method not in OFFLOAD_CALLS  # (judged by what it runs)
+                ):
                     awaited.setdefault(call_site.receiver, []).append(method)
             self.__dict__["_awaited"] = awaited
         return self.__dict__["_awaited"]

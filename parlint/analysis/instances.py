@@ -11,19 +11,24 @@ are no more independent than the two awaits. So each method's `MethodModel` also
 objects of unknown type it awaits through (as `_FunctionAnalyser._objects` judges them in
 that method: known concurrency-safe receivers and service clients left out), over the methods
 of `self` it calls. A method that awaits through a local alias or a parameter of unknown
-type (`client = self._pick()`; `await client.get()`) has no model: what it goes through is
-the caller's or unknown, and the call keeps today's answer.
+type (`client = self._pick()`; `await client.get()`), or a callable held in one
+(`fn = getattr(self._db, name)`; `await fn()`), has no model: what it goes through is the
+caller's or unknown, and the call keeps today's answer (it reads all of `self`).
 
-The same holds for a receiver whose class the project defines (`InstanceClass`):
-`coordinator: Coordinator = ...`, `self._repo = UserRepo(...)`, or a receiver of unknown type
-on which the function awaits two or more distinct methods that exactly one class of the module
-or of its own package defines (all of them). The class's methods are judged by the module that
-defines it: this one (its `ModuleContext`), or another module of the package, parsed with
-libcst once per content and reduced at once to the models of its class's methods.
+The same holds for a receiver whose class the project defines, when the function awaits two or
+more calls through it: `coordinator: Coordinator = ...`, `self._repo = UserRepo(...)`, or a
+receiver of unknown type on which the function awaits two or more distinct methods that exactly
+one class defines (all of them), among the classes of the module and those it imports from its
+own package (its directory). The class's methods are judged by the module that defines it:
+this one (its `ModuleContext`), or another module of the package, parsed with libcst (its other
+classes left out) once per content and reduced at once to the models of its class's methods.
+A method the class does not define goes through all of the instance.
 """
 
 from __future__ import annotations
 
+import ast
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -46,8 +51,8 @@ from parlint.analysis.walk import SCOPE_TYPES, children
 if TYPE_CHECKING:
     from parlint.analysis.dependence import _FunctionAnalyser
 
-# Another module of the project this long or longer is not parsed for its classes (libcst's
-# parse costs ~50 us a line): its classes have no models.
+# Another module of the project this long or longer (in lines other than its other classes')
+# is not parsed for its classes (libcst's parse costs ~50 us a line): its classes have no models.
 MAX_IMPORTED_LINES = 3000
 # Models of imported classes kept per process.
 MAX_IMPORTED_CLASSES = 128
@@ -296,12 +301,29 @@ def clear_imported_models() -> None:
     _IMPORTED.clear()
 
 
-def imported_class(ctx: ModuleContext, qualified: str) -> tuple[str, str, ModuleFacts] | None:
-    """The file, class name and module facts of a class the project defines in another
-    module, by the name this module imports it as (`.coordinator.Coordinator`), None when
-    unknown (every module read is recorded as a dependency)."""
+def own_package_name(ctx: ModuleContext, qualified: str) -> bool:
+    """Whether an imported name may come from the analysed module's own package (its
+    directory): `.coordinator.Coordinator`, `pkg.integration.coordinator.Coordinator`."""
     project = ctx.project
-    if project is None or not qualified:
+    if project is None:
+        return False
+    if qualified.startswith("."):
+        return not qualified.startswith("..")
+    directory = os.path.dirname(project.file)
+    relative = os.path.relpath(directory, project.import_root)
+    if relative.startswith(".."):
+        return False
+    package = relative.replace(os.sep, ".")
+    return package != "." and qualified.startswith(package + ".")
+
+
+def imported_class(ctx: ModuleContext, qualified: str) -> tuple[str, str, ModuleFacts] | None:
+    """The file, class name and module facts of a class the analysed module's own package (its
+    directory) defines in another module, by the name this module imports it as
+    (`.coordinator.Coordinator`), None when unknown or elsewhere (every module read is
+    recorded as a dependency)."""
+    project = ctx.project
+    if project is None or not qualified or not own_package_name(ctx, qualified):
         return None
     level = len(qualified) - len(qualified.lstrip("."))
     parts = qualified[level:].split(".")
@@ -316,6 +338,8 @@ def imported_class(ctx: ModuleContext, qualified: str) -> tuple[str, str, Module
     _, path, facts, name, binding = bound
     if not isinstance(binding, Definition) or binding.kind != "class" or path == project.file:
         return None
+    if not path.startswith(os.path.dirname(project.file) + os.sep):
+        return None  # re-exported from elsewhere
     return path, name, facts
 
 
@@ -332,9 +356,10 @@ def imported_models(
         _IMPORTED.move_to_end(key)
         return _IMPORTED[key]
     models: dict[str, MethodModel | None] | None = None
-    if facts.text.count("\n") < MAX_IMPORTED_LINES:
+    text = _without_other_classes(facts.text, class_name)
+    if text is not None and text.count("\n") - text.count("\n\n") < MAX_IMPORTED_LINES:
         try:
-            module = cst.parse_module(facts.text)
+            module = cst.parse_module(text)
         except Exception:  # noqa: BLE001 - a module libcst cannot parse: no models
             module = None
         if module is not None:
@@ -348,6 +373,23 @@ def imported_models(
     while len(_IMPORTED) > MAX_IMPORTED_CLASSES:
         _IMPORTED.popitem(last=False)
     return models
+
+
+def _without_other_classes(text: str, class_name: str) -> str | None:
+    """The module with the lines of its other top-level classes blanked (what the class's
+    methods are judged by: imports, globals, module functions, the class itself; libcst's
+    parse costs by the line), None when Python cannot parse it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = text.split("\n")
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name != class_name:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            for number in range(first - 1, node.end_lineno or node.lineno):
+                lines[number] = ""
+    return "\n".join(lines)
 
 
 if TYPE_CHECKING:
