@@ -41,6 +41,7 @@ from parlint.analysis.facts import (
     all_params,
     expression_facts,
     overlaps,
+    reads_besides,
     statement_facts,
     suite_facts,
 )
@@ -1800,44 +1801,10 @@ def _narrow_receiver_read(stmt: cst.CSTNode, facts: Facts, site: AwaitSite) -> N
     modelled, call = site.modelled, site.call
     if modelled is None or call is None or modelled.prefix not in facts.reads:
         return
-    if _reads_besides(stmt, modelled.prefix, call):
+    if reads_besides(stmt, modelled.prefix, lambda other: other is call):
         return
     facts.reads.discard(modelled.prefix)
     facts.reads.add(f"{modelled.prefix}.{modelled.method}")
-
-
-def _reads_besides(stmt: cst.CSTNode, path: str, call: cst.Call) -> bool:
-    """Whether `stmt` reads `path` itself anywhere but as the receiver of `call`: as a value,
-    an argument, or the receiver of another call (`facts._Walker`'s reads of it); not as the
-    start of a longer path (`self.x`), nor as an attribute's name."""
-    stack: list[tuple[cst.CSTNode, bool]] = [(stmt, True)]
-    while stack:
-        node, counts = stack.pop()
-        kind = type(node)
-        if kind is cst.Name or kind is cst.Attribute or kind is cst.Subscript:
-            if access_path(node) == path:
-                if counts:
-                    return True
-                continue
-        if kind is cst.Call:
-            for child in children(node):
-                if child is node.func:  # type: ignore[attr-defined]
-                    if node is call:
-                        continue
-                    if type(child) is cst.Attribute:
-                        # The receiver of a method call is read as a whole.
-                        stack.append((child.value, True))  # type: ignore[attr-defined]
-                        continue
-                stack.append((child, True))
-        elif kind is cst.Attribute:
-            # `a.b.c`: the walk reads the longest path, not `a.b` (unless there is none).
-            stack.append((node.value, access_path(node) is None))  # type: ignore[attr-defined]
-        elif kind is cst.Subscript:
-            stack.append((node.value, access_path(node) is None))  # type: ignore[attr-defined]
-            stack.extend((element, True) for element in node.slice)  # type: ignore[attr-defined]
-        else:
-            stack.extend((child, True) for child in children(node))
-    return False
 
 
 def _object_reason(obj: str, *sites: AwaitSite) -> Reason:
