@@ -150,10 +150,13 @@ def _reached_methods(ctx: ModuleContext, key: str) -> list[str]:
 def _own_objects(
     ctx: ModuleContext, key: str, analyser: Callable[[cst.FunctionDef], _FunctionAnalyser]
 ) -> set[str] | None:
-    """The objects of unknown type the method's own body awaits through, `self`-rooted as
-    `self.x` (None: through a local alias or a parameter, which the model cannot name)."""
+    """The objects of unknown type a method's (or a module function's) own body awaits
+    through, and through the module functions it awaits: `self`-rooted as `self.x`, module
+    globals by their names (None: through a local alias, or a method's parameter, which the
+    model cannot name; a module function's parameters are its callers' arguments)."""
     cache: dict[str, set[str] | None] = vars(ctx).setdefault("_parlint_own_objects", {})
     if key not in cache:
+        cache[key] = None  # (a cycle of module functions: unknown)
         cache[key] = _judge_own_objects(ctx, key, analyser)
     return cache[key]
 
@@ -162,43 +165,52 @@ def _judge_own_objects(
     ctx: ModuleContext, key: str, analyser: Callable[[cst.FunctionDef], _FunctionAnalyser]
 ) -> set[str] | None:
     info = ctx.functions[key]
-    self_name = info.self_name or "self"
+    self_name = info.self_name
     judge = analyser(info.node)
     facts = suite_facts(info.node.body)
     fresh = _fresh_locals(info.node, facts, judge)
     params = {p.name.value for p in all_params(info.node.params)}
+    shared = (ctx.globals - facts.binds) | ({self_name} if self_name else set())
     found: set[str] = set()
     for call, receiver in _awaited_calls(info.node, judge):
         method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
         qualified = qualified_name(call.func, judge.imports)
         offload = qualified in OFFLOAD_CALLS or method in OFFLOAD_CALLS
         callee = call.args[0].value if offload and call.args else call.func
-        if isinstance(callee, cst.Name) and callee.value not in ctx.functions and (
-            callee.value not in judge.imports.bindings
-        ) and callee.value in facts.binds | params:
-            # A callable held in a local or a parameter (`fn = getattr(self._db, name)`;
-            # `await fn(...)`): what it goes through is not visible.
-            return None
         objects = set(judge._objects(call, receiver, offload))  # noqa: SLF001 - one judgement
         if isinstance(callee, cst.Name):
-            # A function handed an object of the instance (`await fetch(self._conn, q)`):
-            # through that object, unless it is known concurrency-safe.
+            name = callee.value
+            if name not in ctx.functions and name not in judge.imports.bindings and (
+                name in facts.binds | params
+            ):
+                # A callable held in a local or a parameter (`fn = getattr(self._db, name)`;
+                # `await fn(...)`): what it goes through is not visible.
+                return None
+            if name in ctx.functions and ctx.functions[name].class_name is None:
+                # A module function: the globals it goes through (its parameters are the
+                # arguments, below).
+                through = _own_objects(ctx, name, analyser)
+                if through is None:
+                    return None
+                objects |= through
+            # A function handed an object of the instance or a global (`await fetch(
+            # self._conn, q)`): through that object, unless it is known concurrency-safe.
             for arg in call.args[1:] if offload else call.args:
                 obj = object_of(access_path(arg.value), self_name)
-                if obj is not None and path_root(obj) == self_name and (
+                if obj is not None and path_root(obj) in shared and (
                     not judge._concurrency_safe(obj)  # noqa: SLF001
                 ):
                     objects.add(obj)
         for obj in objects:
             root = path_root(obj)
             if root == self_name:
-                found.add("self" + obj[len(self_name):])
-            elif root in fresh:
-                continue  # made by this call of the method (a response, a fresh client)
-            elif root in ctx.globals and root not in facts.binds:
+                found.add("self" + obj[len(root):])
+            elif root in fresh or (self_name is None and root in params):
+                continue  # made by this call (a response, a fresh client); or the caller's
+            elif root in shared:
                 found.add(obj)
             else:
-                return None  # a parameter or a local alias: not nameable from the caller
+                return None  # a method's parameter or a local alias: not nameable here
     return found
 
 

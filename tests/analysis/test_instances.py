@@ -353,3 +353,50 @@ def test_an_imported_class_awaiting_through_an_object_of_unknown_type_keeps_the_
     assert grouped(analysis) == []
     assert "same object `coordinator.api` of unknown type (it may hold one connection or device, "\
         "log in on first use or cache)" in reasons(analysis)
+
+
+MODULE_FUNCTIONS = """
+import aiohttp
+
+from shop.index import SearchIndex
+
+INDEX = SearchIndex()
+SESSION = aiohttp.ClientSession()
+
+
+async def _search(kind, query):
+    return await INDEX.search(kind, query)
+
+
+async def _download(path):
+    async with SESSION.get(path) as resp:
+        return await resp.read()
+
+
+async def _fetch(client, path):
+    return await client.get(path)
+
+
+class Shelf:
+    def __init__(self, client):
+        self._client = client
+
+    async def get_titles(self, query):
+        return await _search("title", query)
+
+    async def get_cover(self, isbn):
+        return await _download(f"/covers/{isbn}")
+
+    async def get_page(self, path):
+        return await _fetch(self._client, path)
+"""
+
+
+def test_the_module_functions_a_method_awaits_carry_the_globals_they_go_through() -> None:
+    found = models(MODULE_FUNCTIONS)
+    assert found["Shelf.get_titles"].objects == {"INDEX"}
+    # (A module-level object is judged as in any function: receivers.py reads no global's
+    # type, so a module-level session is of unknown type too.)
+    assert found["Shelf.get_cover"].objects == {"SESSION"}
+    # A module function's parameter is the argument the method hands it.
+    assert found["Shelf.get_page"].objects == {"self._client"}
