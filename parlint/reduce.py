@@ -93,6 +93,8 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 # Identifiers not right after a dot (`.x` is an attribute; `x`, `f(...)` are names).
 _PLAIN_NAME = re.compile(r"(?<![.\w])[^\W\d]\w*")
 # A plain name called (`name(`, blanks, continuations or comments between).
+# A name after a dot (`x.name`, blanks or continuations around the dot).
+_DOTTED_NAME = re.compile(r"\.(?:\s|\\)*([^\W\d]\w*)")
 _PLAIN_CALL = re.compile(r"(?<![.\w])([^\W\d]\w*)" + _GAP + r"\(")
 # Lines as Python's tokenizer and libcst count them (engine.split_lines).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -554,6 +556,16 @@ def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept |
     attribute_of = _attribute_pattern(frozenset(receivers))
     method_called = _method_call_pattern(frozenset(receivers))
 
+    class_methods: dict[str, dict[str, list[_Def]]] = {}  # class -> method name -> methods
+    for d in defs:
+        if d.method_of is not None:
+            class_methods.setdefault(d.method_of, {}).setdefault(d.node.name, []).append(d)
+    method_names = {name for methods in class_methods.values() for name in methods}
+    spans = {
+        node.name: (node.lineno, node.end_lineno or node.lineno)
+        for node in (scan.tree.body if scan.tree is not None else ())
+        if isinstance(node, ast.ClassDef)
+    }
     keep: set[_Def] = set()  # kept whole
     expanded: set[_Def] = set()  # kept, and what the fan-out analysis needs of it is kept too
     analysed: set[_Def] = set()  # the same for PAR101/PAR102; its class is read too
@@ -598,6 +610,29 @@ def _kept(scan: _Scan, words: WordLines, awaiting_rules: bool = True) -> _Kept |
                 pending.extend(
                     (f, True) for f in by_name.get(name, ()) if f.method_of == d.owner is not None
                 )
+            # A method of a class of the module through another receiver (or an alias of
+            # one): a receiver of a project class is judged by its method's model
+            # (analysis.instances), the class known by the receiver's type (the class named
+            # in the function, or in its own class: annotations, constructors) or taken as
+            # the one that defines two or more methods awaited on it.
+            # (A method of the own instance is the own class's: followed above.)
+            awaited = {r: names for r, names in (
+                _awaited_methods(d.node) if method_names.intersection(
+                    _DOTTED_NAME.findall(text)) else {}).items()
+                if r not in receivers}
+            called = set().union(*awaited.values()) if awaited else set()
+            for cls, methods in class_methods.items():
+                hit = called.intersection(methods)
+                if hit and _names_class(scan, cls, text, spans.get(d.owner)):
+                    pending.extend((f, True) for name in hit for f in methods[name])
+            for receiver, names in awaited.items():
+                if receiver is None or len(names) < 2:
+                    continue
+                owners = [cls for cls, methods in class_methods.items()
+                          if names.issubset(methods)]
+                if len(owners) == 1:
+                    methods = class_methods[owners[0]]
+                    pending.extend((f, True) for name in names for f in methods[name])
         elif "return_exceptions" in text:
             for name in set(_IDENTIFIER.findall(text)):
                 pending.extend((f, False) for f in by_name.get(name, ()))
@@ -1138,6 +1173,41 @@ def _mentions(stmt: ast.stmt) -> set[str]:
         elif not isinstance(node, (*_NESTED_SCOPES, *_COMPREHENSIONS)):
             stack.extend(ast.iter_child_nodes(node))
     return names
+
+
+def _awaited_methods(fn: ast.AST) -> dict[str | None, set[str]]:
+    """Receiver path (as analysis.names.access_path spells it, `x.y`, `d[]`) -> the methods
+    awaited on it anywhere in `fn`; under None, the methods of aliases (`req = x.m`, awaited
+    as `req()`: the analysis judges the method) and of receivers that are no path."""
+    found: dict[str | None, set[str]] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call) and isinstance(
+            node.value.func, ast.Attribute
+        ):
+            func = node.value.func
+            found.setdefault(_access_path(func.value), set()).add(func.attr)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
+            found.setdefault(None, set()).add(node.value.attr)
+    return found
+
+
+def _access_path(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _access_path(node.value)
+        return None if inner is None else f"{inner}.{node.attr}"
+    if isinstance(node, ast.Subscript):
+        inner = _access_path(node.value)
+        return None if inner is None else f"{inner}[]"
+    return None
+
+
+def _names_class(scan: _Scan, cls: str, text: str, owner: tuple[int, int] | None) -> bool:
+    """Whether a function's text, or its own class's (`owner`: its lines), names `cls`."""
+    if re.search(rf"(?<![\w.]){re.escape(cls)}(?!\w)", text):
+        return True
+    return owner is not None and any(owner[0] <= line <= owner[1] for line in scan.mentions(cls))
 
 
 @functools.lru_cache(maxsize=64)

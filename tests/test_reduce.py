@@ -706,6 +706,44 @@ def test_par101_summarises_methods_of_the_own_class_only() -> None:
     assert whole == reduced
 
 
+OTHER_CLASS = '''\
+import aiohttp
+
+
+class Catalogue:
+    def __init__(self, session: aiohttp.ClientSession):
+        self._session = session
+
+    async def get_genres(self):
+        async with self._session.get("/genres") as resp:
+            return await resp.json()
+
+    async def get_branches(self):
+        return await self.get_genres()
+
+
+class Desk:
+    async def refresh(self):
+        return await self.store.read("profile")
+
+
+async def page(catalogue: Catalogue, orders):
+    genres = await catalogue.get_genres()
+    branches = await catalogue.get_branches()
+    return genres, branches
+'''
+
+
+def test_par101_keeps_the_methods_called_through_another_receiver() -> None:
+    lines = reduce(OTHER_CLASS).source.splitlines()
+    # A receiver of a project class is judged by the model of its method (and what it calls).
+    assert "            return await resp.json()" in lines
+    assert "        return await self.get_genres()" in lines
+    assert '        return await self.store.read("profile")' not in lines
+    whole, reduced = both(OTHER_CLASS)
+    assert whole == reduced and [f.code for f in whole.findings] == ["PAR101"]
+
+
 CALLS_ONLY = '''\
 class Users:
     async def both(self, orders):

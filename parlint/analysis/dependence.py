@@ -22,7 +22,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -44,8 +44,18 @@ from parlint.analysis.facts import (
     all_params,
     expression_facts,
     overlaps,
+    reads_besides,
     statement_facts,
     suite_facts,
+)
+from parlint.analysis.instances import (
+    MethodModel,
+    ModelledCall,
+    imported_class,
+    imported_models,
+    method_model,
+    module_tag,
+    own_package_name,
 )
 from parlint.analysis.iterations import (
     ITERATION_TEMPLATES,
@@ -71,6 +81,7 @@ from parlint.analysis.summaries import (
     FRAMEWORK_PREFIXES,
     OFFLOAD_CALLS,
     ModuleContext,
+    Summary,
     call_kind,
     compound_suites,
     local_types,
@@ -207,6 +218,8 @@ class AwaitSite:
     fills: str | None = None
     effect_reads: frozenset[str] = frozenset()  # from a same-module summary
     effect_writes: frozenset[str] = frozenset()
+    # A call of a method of the project's own classes, judged by its model (instances.py).
+    modelled: ModelledCall | None = None
 
     @property
     def read_only(self) -> bool:
@@ -457,7 +470,17 @@ class _FunctionAnalyser:
                     resources.add(path)
         effect_reads: set[str] = set()
         effect_writes: set[str] = set()
-        if summary is not None:
+        # (An offloading call is judged by what it runs, not by the method that runs it.)
+        modelled = None if is_offload else self._modelled_call(
+            call, receiver, summary, on_self, rclass)
+        if modelled is not None and not modelled.on_self:
+            # A method of a project class through another receiver: what its summary says of
+            # its instance, on that receiver (`coordinator._projects`).
+            summary = modelled.model.summary
+            for src, dst in ((summary.reads, effect_reads), (summary.writes, effect_writes)):
+                dst.update(map(modelled.rename, src))
+            resources |= set(map(modelled.rename, summary.resources))
+        elif summary is not None:
             prefix = self.self_name or "self"
             for src, dst in ((summary.reads, effect_reads), (summary.writes, effect_writes)):
                 for path in src:
@@ -479,10 +502,15 @@ class _FunctionAnalyser:
         effect_reads, effect_writes = effect_reads | beyond[0], effect_writes | beyond[1]
         stateful = None
         if receiver and rclass != "safe" and kind is not CallKind.READ_ONLY:
-            if not (on_self and summary is not None):
+            if not (on_self and summary is not None) and modelled is None:
                 stateful = receiver
         site.barrier = barrier
         site.objects = self._objects(call, receiver, is_offload)
+        if modelled is not None:
+            # The objects its method awaits through, in place of its receiver's.
+            own = object_of(receiver, self.self_name)
+            site.objects = frozenset(o for o in site.objects if o != own) | modelled.objects
+            site.modelled = modelled
         site.endpoint_objects = frozenset(
             o for o in site.objects if self.evidence.made_for_endpoint(o))
         site.resources = frozenset(resources)
@@ -519,6 +547,119 @@ class _FunctionAnalyser:
             if path is not None and path in self.called_objects:
                 found.add(path)
         return frozenset(o for o in found if not self._concurrency_safe(o))
+
+    def _modelled_call(
+        self, call: cst.Call, receiver: str | None, summary: Summary | None, on_self: bool,
+        rclass: str | None,
+    ) -> ModelledCall | None:
+        """The model of an awaited call of a method of the project's own classes: of `self`
+        (with a summary), or of a receiver whose class the project defines (`_instance_class`;
+        a receiver known serial or concurrency-safe by name or type keeps that answer)."""
+        method = method_name(call)
+        if not method or not isinstance(call.func, cst.Attribute) or receiver is None:
+            return None
+        if on_self:
+            if summary is None or self.class_name is None or receiver != self.self_name:
+                return None
+            model = method_model(self.ctx, f"{self.class_name}.{method}", self._judge)
+            return ModelledCall(model, receiver, method, True) if model is not None else None
+        if rclass is not None or receiver == self.self_name:
+            return None
+        if len(self._awaited_methods().get(receiver, ())) < 2:
+            # One call through the receiver: nothing shares it (its model would only add
+            # conflicts the name of its method already gives), and another module is not read.
+            return None
+        found = self._instance_class(receiver)
+        if found is None:
+            return None
+        models, tag = found
+        model = models(method)
+        return ModelledCall(model, receiver, method, False, tag) if model is not None else None
+
+    def _judge(self, fn: cst.FunctionDef) -> _FunctionAnalyser:
+        return _FunctionAnalyser(fn, self.ctx)
+
+    def _instance_class(
+        self, receiver: str
+    ) -> tuple[Callable[[str], MethodModel | None], str | None] | None:
+        """The method models of the project class `receiver` is an instance of, with the tag
+        of its module's globals (None: this module): by its type (`coordinator: Coordinator`,
+        `self._repo = UserRepo(...)`), or, of unknown type, by the methods the function
+        awaits on it (`_inferred_class`)."""
+        cache = self.__dict__.setdefault("_instance_classes", {})
+        if receiver not in cache:
+            rtype = self.ctx.receiver_type(receiver, self.types, self.self_name, self.class_name)
+            if rtype is not None:
+                cache[receiver] = self._project_class(rtype)
+            elif path_root(receiver) in self.imports.bindings:
+                cache[receiver] = None
+            else:
+                cache[receiver] = self._inferred_class(receiver)
+        return cache[receiver]
+
+    def _project_class(
+        self, rtype: str
+    ) -> tuple[Callable[[str], MethodModel | None], str | None] | None:
+        ctx = self.ctx
+        if rtype in ctx.class_types and rtype not in self.imports.bindings:
+            judge = self._judge
+            return (lambda method: method_model(ctx, f"{rtype}.{method}", judge)
+                    if f"{rtype}.{method}" in ctx.functions else None), None
+        found = imported_class(ctx, rtype)
+        if found is None:
+            return None
+        path, name, facts = found
+        models = imported_models(ctx, path, name, facts, _FunctionAnalyser)
+        if models is None:
+            return None
+        return models.get, module_tag(path)
+
+    def _inferred_class(
+        self, receiver: str
+    ) -> tuple[Callable[[str], MethodModel | None], str | None] | None:
+        """A receiver of unknown type on which the function awaits two or more distinct
+        methods that exactly one class defines (all of them), among the classes of the module
+        and those it imports from its own package: taken as an instance of that class."""
+        methods = set(self._awaited_methods().get(receiver, ()))
+        if len(methods) < 2:
+            return None
+        ctx = self.ctx
+        found: list[str] = [
+            name for name in ctx.class_types
+            if name not in self.imports.bindings
+            and all(f"{name}.{m}" in ctx.functions for m in methods)
+        ]
+        for local, qualified in sorted(self.imports.bindings.items()):
+            if len(found) > 1:
+                return None
+            if "." not in qualified or local in ctx.class_types or not own_package_name(
+                ctx, qualified
+            ):
+                continue
+            imported = imported_class(ctx, qualified)
+            if imported is None:
+                continue
+            class_facts = imported[2].class_facts(imported[1])
+            if class_facts is not None and all(
+                class_facts.methods.get(m) is not None for m in methods
+            ):
+                found.append(qualified)
+        if len(found) != 1:
+            return None
+        return self._project_class(found[0])
+
+    def _awaited_methods(self) -> dict[str, list[str]]:
+        """Receiver path -> the methods the function awaits on it, once per call."""
+        if "_awaited" not in self.__dict__:
+            awaited: dict[str, list[str]] = {}
+            for call_site in suite_facts(self.fn.body).calls:
+                method = method_name(call_site.call)
+                if call_site.awaited and call_site.receiver and method and (
+                    method not in OFFLOAD_CALLS  # (judged by what it runs)
+                ):
+                    awaited.setdefault(call_site.receiver, []).append(method)
+            self.__dict__["_awaited"] = awaited
+        return self.__dict__["_awaited"]
 
     def _concurrency_safe(self, obj: str) -> bool:
         if self.ctx.receiver_class(obj, self.types, self.self_name, self.class_name) == "safe":
@@ -596,6 +737,8 @@ class _FunctionAnalyser:
             facts = statement_facts(stmt)
             site, barrier = self.classify(stmt, facts)
             if site is not None:
+                if site.modelled is not None:
+                    _narrow_receiver_read(stmt, facts, site)
                 facts.reads |= site.effect_reads
                 facts.writes |= site.effect_writes
             else:
@@ -919,11 +1062,13 @@ class _FunctionAnalyser:
                             best = (value[0], value[1], Reason("same-receiver",
                                                                _shorter(site.receiver, other)))
                 for obj in sorted(site.objects):
-                    value = objects.get(obj)
-                    if value is not None and value[0] >= best[0] and (
-                        best[1] is None or value[0] > best[0]
-                    ):
-                        best = (value[0], value[1], _object_reason(obj, site))
+                    # (Objects overlap as paths: a modelled call through `coordinator.api`
+                    # and a call through all of `coordinator`.)
+                    for other, value in objects.items():
+                        if overlaps(obj, other) and value[0] >= best[0] and (
+                            best[1] is None or value[0] > best[0]
+                        ):
+                            best = (value[0], value[1], _object_reason(_shorter(obj, other), site))
             # Calls through an object do not read what another read filled into it; any other
             # use of its state waits for the fill, and a fill waits for earlier uses.
             own = {site.receiver, object_of(site.receiver, self.self_name)} if site else set()
@@ -1686,6 +1831,20 @@ def _nested_loop_awaits(suite: cst.BaseSuite) -> bool:
     return False
 
 
+def _narrow_receiver_read(stmt: cst.CSTNode, facts: Facts, site: AwaitSite) -> None:
+    """A modelled call reads what its method's model says of its receiver, and the method
+    (`coordinator.get_projects`), not all of the receiver (the walk of the statement reads
+    the receiver of every method call): unless the statement reads the receiver otherwise
+    (`self.a(self)`, another call on it)."""
+    modelled, call = site.modelled, site.call
+    if modelled is None or call is None or modelled.prefix not in facts.reads:
+        return
+    if reads_besides(stmt, modelled.prefix, lambda other: other is call):
+        return
+    facts.reads.discard(modelled.prefix)
+    facts.reads.add(f"{modelled.prefix}.{modelled.method}")
+
+
 def _object_reason(obj: str, *sites: AwaitSite) -> Reason:
     """Why two calls through one object keep their order: it is made for one endpoint, or
     its type is unknown."""
@@ -1712,7 +1871,8 @@ def direct_conflict(a: StatementNode, b: StatementNode) -> Reason | None:
         ra, rb = a.site.receiver, b.site.receiver
         if ra and rb and overlaps(ra, rb) and (a.site.stateful_receiver or b.site.stateful_receiver):
             return Reason("same-receiver", _shorter(ra, rb))
-        shared = sorted(a.site.objects & b.site.objects)
+        shared = sorted(_shorter(x, y) for x in a.site.objects for y in b.site.objects
+                        if overlaps(x, y))
         if shared:
             return _object_reason(shared[0], a.site, b.site)
     return None

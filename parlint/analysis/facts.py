@@ -14,7 +14,7 @@ is the other or a prefix of it at a `.`/`[` boundary (`self` and `self.x`, `d` a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 import libcst as cst
 
@@ -427,6 +427,40 @@ class _Walker:
             if base is not None:
                 self.f.writes.add(base)
             self._subscript_indices(node)
+
+
+def reads_besides(node: cst.CSTNode, path: str, skip: Callable[[cst.Call], bool]) -> bool:
+    """Whether `node` reads `path` itself (as the walk records reads) anywhere but as the
+    receiver of the calls `skip` accepts: as a value, an argument, or the receiver of another
+    call (`self.a(self)`, `self.b()`); not as the start of a longer path (`self.x`), nor as an
+    attribute's name."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(node, True)]
+    while stack:
+        current, counts = stack.pop()
+        kind = type(current)
+        if kind is cst.Name or kind is cst.Attribute or kind is cst.Subscript:
+            if access_path(current) == path:
+                if counts:
+                    return True
+                continue
+        if kind is cst.Call:
+            func = current.func  # type: ignore[attr-defined]
+            for child in children(current):
+                if child is func and type(func) is cst.Attribute:
+                    # The receiver of a method call is read as a whole (unless skipped; its
+                    # indices are read anyway).
+                    stack.append((func.value, not skip(current)))  # type: ignore[arg-type]
+                    continue
+                stack.append((child, True))
+        elif kind is cst.Attribute:
+            # `a.b.c`: the walk reads the longest path, not `a.b` (unless there is none).
+            stack.append((current.value, access_path(current) is None))  # type: ignore[attr-defined]
+        elif kind is cst.Subscript:
+            stack.append((current.value, access_path(current) is None))  # type: ignore[attr-defined]
+            stack.extend((element, True) for element in current.slice)  # type: ignore[attr-defined]
+        else:
+            stack.extend((child, True) for child in children(current))
+    return False
 
 
 def _all_params(params: cst.Parameters) -> Iterable[cst.Param]:

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Mapping
 import libcst as cst
 
 from parlint.analysis.effects import CallKind, EffectPatterns, kind_of_name, receiver_name
-from parlint.analysis.facts import Facts, all_params, suite_facts
+from parlint.analysis.facts import Facts, all_params, reads_besides, suite_facts
 from parlint.analysis.names import (
     ImportTable,
     access_path,
@@ -452,6 +452,12 @@ def _local_summary(ctx: ModuleContext, info: FunctionInfo) -> tuple[Summary, set
 
     reads = {k for k in map(keep, facts.reads) if k}
     writes = {k for k in map(keep, facts.writes) if k}
+    if self_name and self_name in facts.reads and not reads_besides(
+        fn.body, self_name, lambda call: _defined_self_call(ctx, info, call)
+    ):
+        # `self` read only as the receiver of its own methods: those read what their
+        # summaries say (merged below), not all of `self`.
+        reads.discard("self")
     resources: set[str] = set()
     effect: str | None = None
     touches_self = False
@@ -500,6 +506,17 @@ def _local_summary(ctx: ModuleContext, info: FunctionInfo) -> tuple[Summary, set
     return summary, self_callees, fn_callees
 
 
+def _defined_self_call(ctx: ModuleContext, info: FunctionInfo, call: cst.Call) -> bool:
+    """`self.m(...)` of a method `m` the module defines for the class of `info`."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == info.self_name
+        and f"{info.class_name}.{func.attr.value}" in ctx.functions
+    )
+
+
 def _is_builtin_self_call(name: str) -> bool:
     return name.startswith("__") and name.endswith("__")
 
@@ -532,6 +549,10 @@ class Summaries(Mapping[str, Summary]):
 
     def __len__(self) -> int:
         return len(self.ctx.functions)
+
+    def self_callees(self, key: str) -> set[str]:
+        """The methods of `self` the function `key` calls in its own body."""
+        return self._own(key)[1]
 
     def _own(self, key: str) -> tuple[Summary, set[str], set[str]]:
         if key not in self.own:

@@ -152,3 +152,26 @@ def test_abstract_hooks_awaited_in_turn_are_not_grouped():
         if a.function.name.value == "both"
     ]
     assert both.groups == []
+
+
+def test_a_method_calling_methods_of_self_reads_what_they_read_not_all_of_self():
+    ctx = build_module_context(cst.parse_module(textwrap.dedent("""
+        class Shelf:
+            async def get_books(self):
+                return await self.load("books")
+
+            async def load(self, what):
+                return self.cache.get(what)
+
+            async def export(self):
+                return await dump(self)
+
+            async def reload(self):
+                return await self.refresh_from_parent()
+    """)), EffectPatterns())
+    summaries = ctx.summaries
+    assert "self" not in summaries["Shelf.get_books"].reads
+    assert "self.cache" in summaries["Shelf.get_books"].reads
+    assert "self" in summaries["Shelf.export"].reads  # handed on whole
+    assert "self" in summaries["Shelf.reload"].reads  # a method the module does not define
+    assert summaries["Shelf.reload"].touches_self
