@@ -9,9 +9,9 @@ ordered calls and serial receivers; these facts add what real loops show besides
   device, one account or one connection behind an object usually answers one request at a
   time, logs in or caches on first use, or limits the rate: such a loop is sequential for a
   reason the call site does not show. Calls through an object the item owns
-  (`hap.home.activate()`), through a known concurrency-safe client (`aiohttp.ClientSession`,
-  a pool, a local API client named `client`) and through `self` (judged by the module's
-  summaries) are not affected. A bound method of one shared object offloaded to worker threads
+  (`hap.home.activate()`) and through a known concurrency-safe client (`aiohttp.ClientSession`,
+  a pool, a local API client named `client`) are not affected. A method of `self` counts by
+  the objects its model (`instances.MethodModel`) awaits through. A bound method of one shared object offloaded to worker threads
   (`to_thread(self.load, item)`) would run on several threads at once: the same.
 - `passes_self_reasons`: a call handed `self` itself (`await item.render(self, hook)`) may read
   and change any of it, in every iteration.
@@ -113,6 +113,15 @@ def shared_object_reasons(
         if _per_item(call.func.value, derived):
             continue  # the item's own object (`hap.home`, `self.devices[item_id]`)
         receiver = site.receiver
+        modelled = site.modelled
+        if receiver is not None and receiver == an.self_name and modelled is not None:
+            # A method of self whose model awaits through an object of unknown type
+            # (`await self._read_history(item)` -> `self.storage.read(...)`): every
+            # iteration goes through that object as if it called it.
+            shared = sorted(o for o in modelled.objects if path_root(o) not in derived)
+            if shared:
+                reasons.append(_reason("one-object", shared[0], an.line(site.node)))
+            continue
         if receiver is None or receiver == an.self_name:
             continue  # a module, an expression, or self (summarised)
         obj = object_of(receiver, an.self_name)

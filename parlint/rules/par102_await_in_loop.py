@@ -102,7 +102,9 @@ class AwaitInLoop(Rule):
     `async for` bodies (streaming) are never reported.
 
     What every iteration shares also keeps them in order: one object of unknown type behind
-    every call (`await system.get_switch_name(i)`, `await self.api.get(kind)`: one device,
+    every call, directly or through a method of `self` that awaits through it
+    (`await system.get_switch_name(i)`, `await self.api.get(kind)`,
+    `await self._read_history(node)` awaiting `self.storage.read(...)`: one device,
     account or connection may answer one request at a time, log in or cache on first use, or
     limit the rate), unless it is a known concurrency-safe client (an aiohttp/httpx session,
     a pool, a local `client`, an API client type or one built over an HTTP session); a method

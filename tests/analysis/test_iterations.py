@@ -328,3 +328,34 @@ def test_every_new_reason_is_described():
     for kind in ITERATION_TEMPLATES:
         text = Reason(kind, "x", 3).describe()
         assert "x" in text and "line 3" in text and "{" not in text
+
+
+def test_a_method_of_self_awaiting_through_one_object_of_unknown_type_is_one_object():
+    (loop,) = loops("""
+        class History:
+            async def _read(self, node):
+                return await self.storage.read_node_history(node)
+
+            async def read(self, nodes):
+                results = []
+                for node in nodes:
+                    results.append(await self._read(node))
+                return results
+    """)
+    assert [(r.kind, r.detail) for r in loop.reasons] == [("one-object", "self.storage")]
+
+
+def test_a_method_of_self_awaiting_through_a_safe_client_is_not_one_object():
+    assert loop_reasons("""
+        import aiohttp
+
+        class Catalogue:
+            def __init__(self, session: aiohttp.ClientSession):
+                self.session = session
+
+            async def _get_price(self, sku):
+                return await self.session.get(f"/prices/{sku}")
+
+            async def prices(self, skus):
+                return [await self._get_price(sku) for sku in skus]
+    """) == []
