@@ -50,6 +50,7 @@ from parlint.analysis.walk import SCOPE_TYPES, children
 
 if TYPE_CHECKING:
     from parlint.analysis.dependence import _FunctionAnalyser
+    from parlint.analysis.project import ModuleFacts
 
 # Another module of the project this long or longer (in lines other than its other classes')
 # is not parsed for its classes (libcst's parse costs ~50 us a line): its classes have no models.
@@ -403,6 +404,3 @@ def _without_other_classes(text: str, class_name: str) -> str | None:
                 lines[number] = ""
     return "\n".join(lines)
 
-
-if TYPE_CHECKING:
-    from parlint.analysis.project import ModuleFacts

@@ -77,6 +77,18 @@ class SequentialAwaits(Rule):
     them (`took = time.perf_counter() - started`) times the first one alone: they keep their
     order (a clock read before both and after both measures them together and does not).
 
+    A call of a method of the project's own classes is judged by what the method does: the
+    state of its instance it reads and writes (its summary), and the objects it awaits
+    through. This holds for `self.get_projects()`, for a receiver typed or built as a class
+    of the module or of its own package (`coordinator: Coordinator`,
+    `self._repo = UserRepo(...)`), and for an untyped receiver on which the function awaits
+    two or more methods that only one such class defines
+    (`coordinator = hass.data[DOMAIN][entry_id]`). Two such calls that touch different
+    attributes and go only through concurrency-safe clients may be grouped
+    (`await coordinator.get_projects()` and `await coordinator.get_labels()`, each filling its
+    own cache through one API client); through one object of unknown type, or touching the
+    same state, they keep their order.
+
     Two calls through the same object (`api.get_a()` and `api.get_b()`, or `get_hosts(api)`)
     are grouped only when the module shows the object serves concurrent calls: its type is a
     known concurrency-safe client (`concurrent-safe-receivers`: aiohttp `ClientSession`,
