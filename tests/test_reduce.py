@@ -873,7 +873,7 @@ TRICKY = (
     "\t\t\tawait self.fetch(x)\r\n"
     "\r\n"
     "\tasync def fetch(self, x):\r\n"
-    "\t\treturn await self.client.get(x)\r\n"
+    "\t\treturn await fetch_one(x)\r\n"
 )
 
 
