@@ -19,6 +19,23 @@ def findings(code: str, **options):
     return [f for f in result.findings if f.code == "PAR102"]
 
 
+def test_awaits_in_exclusive_branches_count_once_per_iteration():
+    (finding,) = findings(
+        """
+        import asyncio
+
+        async def f(client, items):
+            for item in items:
+                if item.flag:
+                    await client.set_flag(item.id)
+                else:
+                    await client.set_text(item.id)
+        """
+    )
+    assert "`client.set_flag`, `client.set_text`" in finding.message
+    assert "1 await per iteration" in finding.message
+
+
 def test_reported_at_the_for_statement_with_bound_and_awaits():
     (finding,) = findings(
         """

@@ -11,8 +11,9 @@ ordered calls and serial receivers; these facts add what real loops show besides
   reason the call site does not show. Calls through an object the item owns
   (`hap.home.activate()`) and through a known concurrency-safe client (`aiohttp.ClientSession`,
   a pool, a local API client named `client`) are not affected. A method of `self` counts by
-  the objects its model (`instances.MethodModel`) awaits through. A bound method of one shared object offloaded to worker threads
-  (`to_thread(self.load, item)`) would run on several threads at once: the same.
+  the objects its model (`instances.MethodModel`) awaits through. A bound method of one
+  shared object offloaded to worker threads (`to_thread(self.load, item)`) would run on
+  several threads at once: the same.
 - `passes_self_reasons`: a call handed `self` itself (`await item.render(self, hook)`) may read
   and change any of it, in every iteration.
 - `one_match_reason`: the awaits run only under `if <item value> == <fixed value>`: the loop
@@ -293,7 +294,7 @@ def _returns_from_cache_first(fn: cst.FunctionDef) -> bool:
             returns = any(isinstance(n, cst.Return) for n in _walk(stmt.body))
             if words & CACHE_WORDS and returns:
                 return True
-            if _returns_held(stmt.body, params, local):
+            if _returns_held(stmt.body, params, local) or _returns_tested_state(stmt):
                 return True
         if isinstance(stmt, cst.Try) and _returns_held(stmt.body, params, local) and any(
             _catches_missing(h.type) for h in stmt.handlers
@@ -315,6 +316,20 @@ def _returns_held(suite: cst.BaseSuite, params: set[str], local: set[str]) -> bo
         for small in stmt.body:
             if isinstance(small, cst.Return) and _held_lookup(small.value, params, local):
                 return True
+    return False
+
+
+def _returns_tested_state(stmt: cst.If) -> bool:
+    """`if self._service is not None: return self._service`: the body returns an attribute
+    of the instance or class that the test reads (a lazily made, memoised value)."""
+    tested = {r for r in expression_facts(stmt.test).reads if "." in r}
+    for inner in suite_statements(stmt.body):
+        if isinstance(inner, cst.SimpleStatementLine):
+            for small in inner.body:
+                if isinstance(small, cst.Return) and small.value is not None:
+                    path = access_path(small.value)
+                    if path is not None and "[" not in path and path in tested:
+                        return True
     return False
 
 

@@ -1426,7 +1426,8 @@ def returns_held_value_first(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool
     for stmt in fn.body:
         own = [n for n in _own_nodes_of(stmt)]
         if isinstance(stmt, ast.If) and any(
-            isinstance(n, ast.Return) and _held_lookup(n.value, params, local)
+            isinstance(n, ast.Return) and (
+                _held_lookup(n.value, params, local) or _tested_attribute(n.value, stmt.test))
             for n in stmt.body
         ):
             return True
@@ -1441,6 +1442,15 @@ def returns_held_value_first(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 local.add(n.id)
     return False
+
+
+def _tested_attribute(value: ast.expr | None, test: ast.expr) -> bool:
+    """`if self._service is not None: return self._service`: an attribute the test reads
+    (a lazily made, memoised value)."""
+    path = _path(value) if isinstance(value, ast.Attribute) else None
+    return path is not None and "[" not in path and any(
+        _path(node) == path for node in ast.walk(test) if isinstance(node, ast.Attribute)
+    )
 
 
 def _own_nodes_of(stmt: ast.stmt) -> list[ast.AST]:

@@ -107,8 +107,9 @@ class SequentialAwaits(Rule):
     loads: its calls keep their order. A lookup of process-wide state that takes only the
     application object (`await get_info(app)`), or a helper that answers from a cache before
     any await (a caching decorator, `if key in self._cache: return ...`, `try: return
-    cls.by_id[key] except KeyError: ...`; of this module, or of another module of the project
-    reached by an imported name), is cached: it does not count towards a group; nor does a
+    cls.by_id[key] except KeyError: ...`, `if self._service is not None: return
+    self._service`; of this module, or of another module of the project reached by an
+    imported name), is cached: it does not count towards a group; nor does a
     call named for local work (`await aformat_document(doc, prompt)`, `aencode`,
     `serialize`: no I/O). Through such a concurrency-safe service client,
     a method named by one noun whose result is used (`await hko.weather("fnd")`,

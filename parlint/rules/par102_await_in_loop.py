@@ -10,10 +10,41 @@ from parlint.rules.base import FixSpec, Invalid, Rule, Valid
 from parlint.types import Safety
 
 
+def awaits_per_iteration(loop: LoopAnalysis) -> int:
+    """The most awaits one iteration runs: the branches of an `if` are exclusive, so an
+    `if`/`else` with one await on each side runs one (a comprehension: all of its awaits)."""
+    if not isinstance(loop.node, cst.For):
+        return len(loop.sites)
+    awaits = {id(site.node) for site in loop.sites}
+    return _most_awaits(loop.node.body, awaits)
+
+
+def _most_awaits(node: cst.CSTNode, awaits: set[int]) -> int:
+    if isinstance(node, cst.If):
+        inside = _count_awaits(node.test, awaits)
+        other = _most_awaits(node.orelse, awaits) if node.orelse is not None else 0
+        return inside + max(_most_awaits(node.body, awaits), other)
+    if isinstance(node, cst.Else):
+        return _most_awaits(node.body, awaits)
+    if isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return sum(_most_awaits(stmt, awaits) for stmt in node.body)
+    return _count_awaits(node, awaits)
+
+
+def _count_awaits(node: cst.CSTNode, awaits: set[int]) -> int:
+    stack, count = [node], 0
+    while stack:
+        current = stack.pop()
+        if id(current) in awaits:
+            count += 1
+        stack.extend(current.children)
+    return count
+
+
 def loop_message(loop: LoopAnalysis, max_concurrency: int) -> str:
     calls = ", ".join(dict.fromkeys(f"`{site.label}`" for site in loop.sites))
     what = "comprehension" if not isinstance(loop.node, cst.For) else "`for` loop"
-    per = len(loop.sites)
+    per = awaits_per_iteration(loop)
     awaits = "1 await" if per == 1 else f"{per} awaits"
     if loop.framework in ("trio", "anyio"):
         how = (
@@ -115,9 +146,10 @@ class AwaitInLoop(Rule):
     hooks, uploads: items fetched by an awaited request are remote resources and stay
     reported); items that are parts of one object built here around a shared object
     (`factory = ServiceFactory(site_id, api)`); a helper that answers from a cache before
-    any await (a caching decorator, `if key in self._cache: return ...`, or `try: return
-    cls.by_id[key] except KeyError: ...`; of this module, or of another module of the project
-    reached by an imported name);
+    any await (a caching decorator, `if key in self._cache: return ...`, `try: return
+    cls.by_id[key] except KeyError: ...`, or `if self._service is not None: return
+    self._service`; of this module, or of another module of the project reached by an
+    imported name);
     a project function that writes into an object every iteration passes it or into class
     or module state (`client.message_cache[k] = m`, `Sticker.cache[k] = name`);
     awaits that run only for the item equal to one fixed value (a search); a loop that

@@ -336,3 +336,44 @@ def test_a_project_coroutine_of_another_module_answering_from_memory_is_cached(t
     assert project.answers_from_cache(".puppet.Puppet.get_by_tgid", True)
     assert not project.answers_from_cache(".puppet.Puppet.get_fresh", True)
     assert not project.answers_from_cache(".puppet.Missing.get", True)
+
+
+def test_a_lazily_made_attribute_returned_first_is_cached():
+    import ast
+
+    from parlint.analysis.project import returns_held_value_first
+
+    code = """
+        async def get_service(self, name):
+            if self._service is not None:
+                return self._service
+            self._service = await self.factory.create(name)
+            return self._service
+    """
+    (fn,) = ast.parse(textwrap.dedent(code)).body
+    assert returns_held_value_first(fn)
+    assert loop_reasons("""
+        class Store:
+            async def _get_service(self, name):
+                if self._service is not None:
+                    return self._service
+                self._service = await open_service(name)
+                return self._service
+
+            async def services(self, names):
+                return [await self._get_service(name) for name in names]
+    """)[-1:] == ["cached"]
+
+
+def test_returning_an_attribute_the_test_does_not_read_is_not_cached():
+    import ast
+
+    from parlint.analysis.project import returns_held_value_first
+
+    (fn,) = ast.parse(textwrap.dedent("""
+        async def get_status(self, device):
+            if not self._connected:
+                return self._last_status
+            return await self.api.status(device)
+    """)).body
+    assert not returns_held_value_first(fn)
