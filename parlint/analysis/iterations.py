@@ -34,15 +34,18 @@ Each returns `Reason`s (see `dependence.Reason`) so that `parlint explain` can s
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from parlint.analysis.effects import name_words
-from parlint.analysis.facts import all_params, expression_facts
+from parlint.analysis.facts import expression_facts
 from parlint.analysis.names import access_path, dotted_name, method_name, path_root
+from parlint.analysis.project import imported_name, returns_held_value_first
 from parlint.analysis.walk import SCOPE_TYPES, children, suite_statements
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -119,9 +122,10 @@ def shared_object_reasons(
             # A method of self whose model awaits through an object of unknown type
             # (`await self._read_history(item)` -> `self.storage.read(...)`): every
             # iteration goes through that object as if it called it.
-            shared = sorted(o for o in modelled.objects if path_root(o) not in derived)
-            if shared:
-                reasons.append(_reason("one-object", shared[0], an.line(site.node)))
+            shared = min((o for o in modelled.objects if path_root(o) not in derived),
+                         default=None)
+            if shared is not None:
+                reasons.append(_reason("one-object", shared, an.line(site.node)))
             continue
         if receiver is None or receiver == an.self_name:
             continue  # a module, an expression, or self (summarised)
@@ -261,7 +265,11 @@ def cached_callee_reasons(an: _FunctionAnalyser, sites: Sequence[AwaitSite]) -> 
                 d.decorator, cst.Call) else d.decorator) or "").rsplit(".", 1)[-1]))
             for d in node.decorators
         )
-        if decorated or _returns_from_cache_first(node):
+        # (One answer per helper and module: a helper is awaited in many loops and groups.)
+        answers: dict[int, bool] = vars(an.ctx).setdefault("_parlint_cache_first", {})
+        if id(node) not in answers:
+            answers[id(node)] = _returns_from_cache_first(node)
+        if decorated or answers[id(node)]:
             reasons.append(_reason("cached", site.label, an.line(site.node)))
     return reasons
 
@@ -270,8 +278,6 @@ def _project_cached(an: _FunctionAnalyser, call: cst.Call) -> bool:
     """`await pu.Puppet.get_by_tgid(tgid)`: a coroutine of another module of the project,
     reached by an imported name, that returns a value held in memory before its first
     await (`project.Project.answers_from_cache`)."""
-    from parlint.analysis.project import imported_name
-
     project = an.ctx.project
     if project is None:
         return False
@@ -281,11 +287,10 @@ def _project_cached(an: _FunctionAnalyser, call: cst.Call) -> bool:
 
 def _returns_from_cache_first(fn: cst.FunctionDef) -> bool:
     """Before the function's first await: an `if` whose test reads a cache and whose body
-    returns, or that returns a lookup of held state (`if key in self._users: return
-    self._users[key]`), or a `try` returning such a lookup whose handler catches the missing
-    key (as `project.returns_held_value_first` on Python's tree)."""
-    params = {p.name.value for p in all_params(fn.params)}
-    local: set[str] = set()
+    returns; or a value held in memory returned first (`if key in self._users: return
+    self._users[key]`, `try: return cls.by_id[key] except KeyError`, `if self._service is not
+    None: return self._service`), judged by `project.returns_held_value_first` on Python's
+    tree of the function, as for a coroutine of another module."""
     for stmt in suite_statements(fn.body):
         if isinstance(stmt, cst.If):
             reads = expression_facts(stmt.test).reads
@@ -294,72 +299,20 @@ def _returns_from_cache_first(fn: cst.FunctionDef) -> bool:
             returns = any(isinstance(n, cst.Return) for n in _walk(stmt.body))
             if words & CACHE_WORDS and returns:
                 return True
-            if _returns_held(stmt.body, params, local) or _returns_tested_state(stmt):
-                return True
-        if isinstance(stmt, cst.Try) and _returns_held(stmt.body, params, local) and any(
-            _catches_missing(h.type) for h in stmt.handlers
-        ):
-            return True
         if any(isinstance(n, cst.Await) for n in _walk(stmt)):
-            return False
-        local |= {n.value for n in _walk(stmt) if isinstance(n, cst.AssignTarget)
-                  for n in (n.target,) if isinstance(n, cst.Name)}
-    return False
+            break
+    tree = _python_tree(fn)
+    return tree is not None and returns_held_value_first(tree)
 
 
-def _returns_held(suite: cst.BaseSuite, params: set[str], local: set[str]) -> bool:
-    """A `return` among the suite's statements of a lookup in a container that outlives
-    the call (`self.x[k]`, `cls.x.get(k)`, a module-level name's item)."""
-    for stmt in suite_statements(suite):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Return) and _held_lookup(small.value, params, local):
-                return True
-    return False
-
-
-def _returns_tested_state(stmt: cst.If) -> bool:
-    """`if self._service is not None: return self._service`: the body returns an attribute
-    of the instance or class that the test reads (a lazily made, memoised value)."""
-    tested = {r for r in expression_facts(stmt.test).reads if "." in r}
-    for inner in suite_statements(stmt.body):
-        if isinstance(inner, cst.SimpleStatementLine):
-            for small in inner.body:
-                if isinstance(small, cst.Return) and small.value is not None:
-                    path = access_path(small.value)
-                    if path is not None and "[" not in path and path in tested:
-                        return True
-    return False
-
-
-def _held_lookup(expr: cst.BaseExpression | None, params: set[str], local: set[str]) -> bool:
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
-        expr.func.attr.value == "get"
-    ):
-        container: cst.BaseExpression = expr.func.value
-    elif isinstance(expr, cst.Subscript):
-        container = expr.value
-    else:
-        return False
-    root = container
-    while isinstance(root, cst.Attribute):
-        root = root.value
-    if not isinstance(root, cst.Name):
-        return False
-    if isinstance(container, cst.Attribute):
-        return True
-    return root.value not in params and root.value not in local
-
-
-_MISSING_KEY = frozenset(("KeyError", "LookupError", "IndexError", "AttributeError"))
-
-
-def _catches_missing(caught: cst.BaseExpression | None) -> bool:
-    if isinstance(caught, cst.Tuple):
-        return any(_catches_missing(e.value) for e in caught.elements)
-    name = (dotted_name(caught) or "").rsplit(".", 1)[-1] if caught is not None else ""
-    return name in _MISSING_KEY
+def _python_tree(fn: cst.FunctionDef) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function's code parsed by Python's `ast` (None when it cannot be)."""
+    try:
+        module = ast.parse(textwrap.dedent(cst.Module([]).code_for_node(fn)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    node = module.body[0] if len(module.body) == 1 else None
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
 def _awaited_receiver_roots(fn: cst.FunctionDef) -> set[str]:
@@ -737,7 +690,7 @@ def parent_writes_reasons(
             # The list was read for that parent: its items are the parent's children
             # whether or not the write names the parent again (`delete_artifact(a.id)` for
             # every version read for one key).
-            addressed = sorted(listed)[0]
+            addressed = min(listed)
         if per_item and addressed is not None:
             reasons.append(_reason("parent-writes", f"{site.label}` through `{addressed}",
                                    an.line(site.node)))

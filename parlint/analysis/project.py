@@ -363,10 +363,15 @@ def _expr(node: ast.AST | None) -> Expr | None:
 
 
 def _own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
-    """The nodes of `fn`'s body that run in its frame: a nested scope's body is its own; its
-    decorators, defaults and bases run here."""
+    """The nodes of `fn`'s body that run in its frame (`_frame_nodes`)."""
+    return _frame_nodes(fn.body)
+
+
+def _frame_nodes(statements: list[ast.stmt]) -> list[ast.AST]:
+    """The nodes of `statements` that run in their frame: a nested scope's body is its own;
+    its decorators, defaults and bases run here."""
     found: list[ast.AST] = []
-    stack: list[ast.AST] = list(fn.body)
+    stack: list[ast.AST] = list(statements)
     while stack:
         node = stack.pop()
         found.append(node)
@@ -1390,10 +1395,6 @@ def imported_name(dotted: str | None, imports: ImportTable) -> str | None:
     return imports.resolve(dotted)
 
 
-# Errors a lookup raises when the key is not held (`try: return cache[key] except KeyError`).
-_MISSING_KEY = frozenset(("KeyError", "LookupError", "IndexError", "AttributeError"))
-
-
 def _held_lookup(expr: ast.expr | None, params: set[str], local: set[str]) -> bool:
     """`self._users[uid]`, `cls.by_id.get(key)`, `_CACHE[key]`: a lookup in a container that
     outlives the call (an attribute of the instance or class, or a module-level name), not in
@@ -1424,7 +1425,7 @@ def returns_held_value_first(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool
     params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
     local: set[str] = set()
     for stmt in fn.body:
-        own = [n for n in _own_nodes_of(stmt)]
+        own = _frame_nodes([stmt])
         if isinstance(stmt, ast.If) and any(
             isinstance(n, ast.Return) and (
                 _held_lookup(n.value, params, local) or _tested_attribute(n.value, stmt.test))
@@ -1453,21 +1454,11 @@ def _tested_attribute(value: ast.expr | None, test: ast.expr) -> bool:
     )
 
 
-def _own_nodes_of(stmt: ast.stmt) -> list[ast.AST]:
-    """The nodes of a statement, nested functions and classes left out."""
-    out: list[ast.AST] = []
-    stack: list[ast.AST] = [stmt]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        if node is not stmt and isinstance(node, _SCOPES):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return out
-
-
 def _catches_missing(caught: ast.expr | None) -> bool:
-    if isinstance(caught, ast.Tuple):
-        return any(_catches_missing(e) for e in caught.elts)
-    name = caught.attr if isinstance(caught, ast.Attribute) else getattr(caught, "id", None)
-    return name in _MISSING_KEY
+    """Whether an `except` clause catches a missing entry (`worth.MISSING_ENTRY`; one of a
+    tuple is enough): `worth`'s test on Python's tree."""
+    from parlint.analysis.worth import MISSING_ENTRY
+
+    types = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught else []
+    return any(MISSING_ENTRY.match(_path(t).rsplit(".", 1)[-1] if _path(t) else "")
+               for t in types)

@@ -134,7 +134,7 @@ def error_path_nodes(fn: cst.FunctionDef) -> set[int]:
 
 # Exceptions that report a missing entry: Python code handles them as ordinary control flow
 # (EAFP: `try: return cache[key] except KeyError: <fetch it>`), not as a failure.
-_MISS = re.compile(r"^(KeyError|LookupError|IndexError|AttributeError|StopAsyncIteration|"
+MISSING_ENTRY = re.compile(r"^(KeyError|LookupError|IndexError|AttributeError|StopAsyncIteration|"
                    r"StopIteration|FileNotFoundError|.*NotFound.*|.*DoesNotExist.*|.*Miss.*)$")
 
 
@@ -143,7 +143,7 @@ def _catches_a_miss(caught: cst.BaseExpression | None) -> bool:
     if caught is None:
         return False
     types = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
-    return any(_MISS.match((dotted_name(t) or "").rsplit(".", 1)[-1]) for t in types)
+    return any(MISSING_ENTRY.match((dotted_name(t) or "").rsplit(".", 1)[-1]) for t in types)
 
 
 def on_error_path(stmt: cst.CSTNode, nodes: set[int]) -> bool:

@@ -79,15 +79,7 @@ def loop_reasons(code: str) -> list[tuple[str, str]]:
             "client.remove_member` through `guild_id",
             id="the-read-is-the-iterable",
         ),
-    ],
-)
-def test_writes_of_one_parents_children_keep_their_order(code, detail):
-    assert ("parent-writes", detail) in loop_reasons(code)
-
-
-@pytest.mark.parametrize(
-    "code, detail",
-    [
+        # Children read for one parent, written by their own id.
         pytest.param(
             """
             async def delete_versions(client, key):
@@ -109,7 +101,7 @@ def test_writes_of_one_parents_children_keep_their_order(code, detail):
         ),
     ],
 )
-def test_writes_of_children_read_for_one_parent_keep_their_order_by_their_own_id(code, detail):
+def test_writes_of_one_parents_children_keep_their_order(code, detail):
     assert ("parent-writes", detail) in loop_reasons(code)
 
 
